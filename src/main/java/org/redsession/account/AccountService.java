@@ -1,0 +1,107 @@
+package org.redsession.account;
+
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.security.enterprise.identitystore.Pbkdf2PasswordHash;
+
+import org.redsession.config.AccountSettings;
+
+/**
+ * Creates user accounts and checks passwords. Only PBKDF2 hashes are stored. Checking an unknown user costs the
+ * same hash computation as checking a wrong password, so response time does not reveal which names exist.
+ */
+@ApplicationScoped
+public class AccountService {
+    private static final Pattern USERNAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._@-]{2,63}");
+    /** Shortest password accepted for new accounts. */
+    public static final int MIN_PASSWORD_LENGTH = 12;
+    /** Longest password accepted (bounds the hashing work an attacker can cause). */
+    public static final int MAX_PASSWORD_LENGTH = 256;
+
+    @Inject
+    UserRepository users;
+    @Inject
+    Pbkdf2PasswordHash hasher;
+    @Inject
+    AccountSettings settings;
+
+    private String dummyHash;
+
+    @PostConstruct
+    void init() {
+        Map<String, String> params = new HashMap<>();
+        params.put("Pbkdf2PasswordHash.Algorithm", "PBKDF2WithHmacSHA512");
+        params.put("Pbkdf2PasswordHash.Iterations", Integer.toString(settings.passwordHashIterations()));
+        params.put("Pbkdf2PasswordHash.SaltSizeBytes", "16");
+        params.put("Pbkdf2PasswordHash.KeySizeBytes", "32");
+        hasher.initialize(params);
+        dummyHash = hasher.generate("not a password of anyone".toCharArray());
+    }
+
+    /**
+     * Checks a user name and password.
+     *
+     * @return the user when both match; empty otherwise (unknown user or wrong password alike)
+     */
+    public Optional<User> authenticate(String username, String password) {
+        if (username == null || password == null || password.length() > MAX_PASSWORD_LENGTH
+                || username.length() > 64) {
+            hasher.verify("x".toCharArray(), dummyHash);
+            return Optional.empty();
+        }
+        Optional<User> user = users.find(username);
+        String hash = user.map(User::passwordHash).orElse(dummyHash);
+        boolean matches = hasher.verify(password.toCharArray(), hash);
+        return matches ? user : Optional.empty();
+    }
+
+    /**
+     * Creates an account.
+     *
+     * @return false if the name is taken
+     * @throws InvalidAccountException if the name, password or roles break the rules
+     */
+    public boolean create(String username, String password, Set<String> roles) {
+        validateUsername(username);
+        validatePassword(username, password);
+        Set<String> granted = new LinkedHashSet<>(roles == null || roles.isEmpty() ? Set.of(Roles.USER) : roles);
+        for (String role : granted) {
+            if (!Roles.ALL.contains(role)) {
+                throw new InvalidAccountException("Unknown role '" + role + "'; roles are " + Roles.ALL);
+            }
+        }
+        granted.add(Roles.USER);
+        return users.create(new User(username, hasher.generate(password.toCharArray()), granted, System.currentTimeMillis()));
+    }
+
+    public Optional<User> find(String username) {
+        return users.find(username);
+    }
+
+    static void validateUsername(String username) {
+        if (username == null || !USERNAME.matcher(username).matches()) {
+            throw new InvalidAccountException("A user name has 3 to 64 characters: letters, digits and . _ @ -, "
+                    + "starting with a letter or digit");
+        }
+    }
+
+    static void validatePassword(String username, String password) {
+        if (password == null || password.codePointCount(0, password.length()) < MIN_PASSWORD_LENGTH) {
+            throw new InvalidAccountException("A password has at least " + MIN_PASSWORD_LENGTH + " characters");
+        }
+        if (password.length() > MAX_PASSWORD_LENGTH) {
+            throw new InvalidAccountException("A password has at most " + MAX_PASSWORD_LENGTH + " characters");
+        }
+        if (password.equalsIgnoreCase(username)) {
+            throw new InvalidAccountException("The password must not be the user name");
+        }
+    }
+}

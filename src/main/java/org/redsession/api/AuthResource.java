@@ -1,0 +1,72 @@
+package org.redsession.api;
+
+import java.util.Set;
+
+import jakarta.inject.Inject;
+import jakarta.json.JsonObject;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.FormParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import org.redsession.api.error.ApiException;
+import org.redsession.security.SessionAccess;
+
+/** Sign in and sign out. */
+@Path("auth")
+@Produces(MediaType.APPLICATION_JSON)
+public class AuthResource {
+
+    /** Body of a successful sign-in. */
+    public record LoginResponse(String username, Set<String> roles, String csrfToken) {
+    }
+
+    @Inject
+    SessionAccess sessions;
+    @Context
+    HttpServletRequest request;
+
+    /** {@code POST /api/auth/login} with JSON {@code {"username","password"}}. */
+    @POST
+    @Path("login")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @CsrfExempt
+    public LoginResponse loginJson(String body) {
+        JsonObject json = Json.object(body);
+        return login(Json.requiredString(json, "username"), Json.requiredString(json, "password"));
+    }
+
+    /** {@code POST /api/auth/login} with form fields {@code username} and {@code password}. */
+    @POST
+    @Path("login")
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    @CsrfExempt
+    public LoginResponse loginForm(@FormParam("username") String username, @FormParam("password") String password) {
+        if (username == null || password == null) {
+            throw new ApiException(400, "invalid_request", "'username' and 'password' are required.");
+        }
+        return login(username, password);
+    }
+
+    private LoginResponse login(String username, String password) {
+        return sessions.login(request, username, password)
+                .map(s -> new LoginResponse(s.username(), s.roles(), s.csrfToken()))
+                .orElseThrow(() -> new ApiException(401, "invalid_credentials", "Wrong user name or password."));
+    }
+
+    /** {@code POST /api/auth/logout}: ends the session; the cookie is expired. */
+    @POST
+    @Path("logout")
+    public Response logout() {
+        if (!sessions.logout(request)) {
+            SessionAccess.Problem p = sessions.unauthenticated(request);
+            throw new ApiException(401, p.code(), p.message());
+        }
+        return Response.noContent().build();
+    }
+}

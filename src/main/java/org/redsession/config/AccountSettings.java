@@ -1,0 +1,43 @@
+package org.redsession.config;
+
+import java.util.Optional;
+
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.config.Config;
+
+/** Accounts: the bootstrap administrator and password hashing cost; read once and validated at start-up. */
+@ApplicationScoped
+public class AccountSettings {
+
+    @Inject
+    Config config;
+
+    private String bootstrapAdminUsername;
+    private Optional<String> bootstrapAdminPassword;
+    private int passwordHashIterations;
+
+    @PostConstruct
+    void read() {
+        Settings s = new Settings(config);
+        bootstrapAdminUsername = s.string("app.bootstrap-admin.username", "admin");
+        bootstrapAdminPassword = s.secret("app.bootstrap-admin.password");
+        passwordHashIterations = s.integer("security.password-hash.iterations", 210_000, 10_000, 10_000_000);
+    }
+
+    public String bootstrapAdminUsername() {
+        return bootstrapAdminUsername;
+    }
+
+    /** The bootstrap administrator's password; when absent no administrator is created. */
+    public Optional<String> bootstrapAdminPassword() {
+        return bootstrapAdminPassword;
+    }
+
+    /** PBKDF2-HMAC-SHA512 iterations for stored password hashes. */
+    public int passwordHashIterations() {
+        return passwordHashIterations;
+    }
+}

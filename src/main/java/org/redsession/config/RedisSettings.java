@@ -1,0 +1,161 @@
+package org.redsession.config;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.config.Config;
+
+/**
+ * How to reach Redis: address, topology, credentials, timeouts and the key prefix; read once from
+ * MicroProfile Config and validated at start-up.
+ */
+@ApplicationScoped
+public class RedisSettings {
+
+    /** Redis deployment topologies the application can talk to. */
+    public enum Mode { SINGLE, SENTINEL, CLUSTER }
+
+    @Inject
+    Config config;
+
+    private URI url;
+    private Mode mode;
+    private List<String> nodes;
+    private String sentinelMaster;
+    private Optional<String> username;
+    private Optional<String> password;
+    private int database;
+    private Duration timeout;
+    private Duration connectTimeout;
+    private int retryAttempts;
+    private String keyPrefix;
+    private int connectionPoolSize;
+
+    @PostConstruct
+    void read() {
+        Settings s = new Settings(config);
+        String rawUrl = s.string("redis.url", "redis://127.0.0.1:6379");
+        try {
+            url = new URI(rawUrl);
+        } catch (URISyntaxException e) {
+            throw new InvalidConfigurationException("redis.url", "not a URI: " + e.getReason());
+        }
+        if (!"redis".equals(url.getScheme()) && !"rediss".equals(url.getScheme())) {
+            throw new InvalidConfigurationException("redis.url", "the scheme must be redis:// or rediss://");
+        }
+        if (url.getHost() == null) {
+            throw new InvalidConfigurationException("redis.url", "no host in " + url.getScheme() + "://...");
+        }
+        String userInfo = url.getRawUserInfo();
+        Optional<String> urlUser = Optional.empty();
+        Optional<String> urlPassword = Optional.empty();
+        if (userInfo != null) {
+            int colon = userInfo.indexOf(':');
+            String user = colon < 0 ? "" : decode(userInfo.substring(0, colon));
+            String pass = decode(colon < 0 ? userInfo : userInfo.substring(colon + 1));
+            urlUser = user.isEmpty() ? Optional.empty() : Optional.of(user);
+            urlPassword = pass.isEmpty() ? Optional.empty() : Optional.of(pass);
+        }
+        Optional<String> fromUrlUser = urlUser;
+        Optional<String> fromUrlPassword = urlPassword;
+        username = s.optional("redis.username").or(() -> fromUrlUser);
+        password = s.secret("redis.password").or(() -> fromUrlPassword);
+        String path = url.getPath();
+        database = 0;
+        if (path != null && path.length() > 1) {
+            try {
+                database = Integer.parseInt(path.substring(1));
+            } catch (NumberFormatException e) {
+                throw new InvalidConfigurationException("redis.url", "the path must be a database number, such as /0");
+            }
+        }
+        mode = s.enumeration("redis.mode", "single", Mode.class);
+        nodes = s.list("redis.nodes");
+        sentinelMaster = s.string("redis.sentinel.master", "mymaster");
+        if (mode != Mode.SINGLE && nodes.isEmpty()) {
+            throw new InvalidConfigurationException("redis.nodes",
+                    "redis.mode=" + mode.name().toLowerCase() + " needs a comma-separated list of host:port");
+        }
+        if (mode == Mode.CLUSTER && database != 0) {
+            throw new InvalidConfigurationException("redis.url", "Redis Cluster has only database 0");
+        }
+        timeout = s.duration("redis.timeout", "PT1S", Duration.ofMillis(50), Duration.ofSeconds(30));
+        connectTimeout = s.duration("redis.connect-timeout", "PT1S", Duration.ofMillis(50), Duration.ofSeconds(30));
+        retryAttempts = s.integer("redis.retry-attempts", 1, 0, 10);
+        connectionPoolSize = s.integer("redis.pool-size", 32, 1, 1024);
+        keyPrefix = s.string("redis.key-prefix", "rs:");
+        if (!keyPrefix.matches("[A-Za-z0-9:_.-]{1,32}")) {
+            throw new InvalidConfigurationException("redis.key-prefix", "use 1 to 32 of A-Z a-z 0-9 : _ . -");
+        }
+    }
+
+    private static String decode(String s) {
+        return URLDecoder.decode(s, StandardCharsets.UTF_8);
+    }
+
+    /** The address with scheme, host and port only (credentials and database are returned separately). */
+    public String address() {
+        int port = url.getPort() < 0 ? 6379 : url.getPort();
+        return url.getScheme() + "://" + url.getHost() + ":" + port;
+    }
+
+    public boolean tls() {
+        return "rediss".equals(url.getScheme());
+    }
+
+    public Mode mode() {
+        return mode;
+    }
+
+    /** Node addresses for sentinel or cluster mode, each with the URL's scheme, e.g. {@code redis://h:26379}. */
+    public List<String> nodeAddresses() {
+        return nodes.stream().map(n -> n.contains("://") ? n : url.getScheme() + "://" + n).toList();
+    }
+
+    public String sentinelMaster() {
+        return sentinelMaster;
+    }
+
+    public Optional<String> username() {
+        return username;
+    }
+
+    public Optional<String> password() {
+        return password;
+    }
+
+    public int database() {
+        return database;
+    }
+
+    /** How long one Redis command may take before the request fails with 503. */
+    public Duration timeout() {
+        return timeout;
+    }
+
+    public Duration connectTimeout() {
+        return connectTimeout;
+    }
+
+    public int retryAttempts() {
+        return retryAttempts;
+    }
+
+    public int connectionPoolSize() {
+        return connectionPoolSize;
+    }
+
+    /** Prefix of every key the application writes, e.g. {@code rs:}. */
+    public String keyPrefix() {
+        return keyPrefix;
+    }
+}

@@ -1,0 +1,143 @@
+package org.redsession.security;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.security.enterprise.credential.Password;
+import jakarta.security.enterprise.credential.UsernamePasswordCredential;
+import jakarta.security.enterprise.identitystore.CredentialValidationResult;
+import jakarta.security.enterprise.identitystore.IdentityStoreHandler;
+import jakarta.servlet.http.HttpServletRequest;
+
+import org.redsession.session.RequestSession;
+import org.redsession.session.SessionIdentity;
+import org.redsession.session.SessionManager;
+import org.redsession.session.SessionState;
+
+/**
+ * What the REST layer may do with the caller's Redis session: sign in (through the identity stores), sign out,
+ * describe it, increment a counter atomically, check the CSRF token, and explain a 401. Thin on purpose: the rules
+ * live in {@link RequestSession} and {@link SessionState}.
+ */
+@ApplicationScoped
+public class SessionAccess {
+
+    /** A successful sign-in. */
+    public record SignedIn(String username, Set<String> roles, String csrfToken) {
+    }
+
+    /** The caller's session as {@code GET /api/session} shows it. */
+    public record SessionInfo(String username, Set<String> roles, Instant createdAt, Instant lastAccessedAt,
+            Instant idleExpiresAt, Instant absoluteExpiresAt, String csrfToken) {
+    }
+
+    /** Why a request is not authenticated: an error code and a message for people. */
+    public record Problem(String code, String message) {
+    }
+
+    @Inject
+    SessionManager sessions;
+    @Inject
+    IdentityStoreHandler identityStores;
+
+    private RequestSession of(HttpServletRequest request) {
+        return sessions.forRequest(request::getAttribute, request::setAttribute,
+                () -> Collections.list(request.getHeaders("Cookie")));
+    }
+
+    /**
+     * Checks the credentials with the identity stores and, when valid, signs the caller in: the session gets a new
+     * id (the previous one stops working), the identity and a new CSRF token.
+     *
+     * @return the signed-in caller, or empty for wrong credentials
+     */
+    public Optional<SignedIn> login(HttpServletRequest request, String username, String password) {
+        CredentialValidationResult result = identityStores.validate(
+                new UsernamePasswordCredential(username, new Password(password)));
+        if (result.getStatus() != CredentialValidationResult.Status.VALID) {
+            return Optional.empty();
+        }
+        String name = result.getCallerPrincipal().getName();
+        Set<String> roles = new TreeSet<>(result.getCallerGroups());
+        SessionState session = of(request).login(name, roles);
+        return Optional.of(new SignedIn(name, roles, session.csrfToken()));
+    }
+
+    /** Ends the caller's session. @return false when there was no live session */
+    public boolean logout(HttpServletRequest request) {
+        RequestSession session = of(request);
+        if (session.current() == null) {
+            return false;
+        }
+        session.invalidate("logout");
+        return true;
+    }
+
+    /** The signed-in identity of the caller's session, read-only (the session is not written). */
+    public Optional<SessionIdentity> identity(HttpServletRequest request) {
+        return of(request).identity();
+    }
+
+    /** Describes the caller's live session and refreshes its idle deadline. */
+    public Optional<SessionInfo> describeAndTouch(HttpServletRequest request) {
+        SessionState s = of(request).current();
+        if (s == null) {
+            return Optional.empty();
+        }
+        s.touch();
+        Optional<SessionIdentity> identity = s.identity();
+        return Optional.of(new SessionInfo(identity.map(SessionIdentity::username).orElse(null),
+                identity.map(SessionIdentity::roles).orElse(Set.of()), Instant.ofEpochMilli(s.createdAt()),
+                Instant.ofEpochMilli(of(request).now()), Instant.ofEpochMilli(s.idleDeadline()),
+                Instant.ofEpochMilli(s.absoluteDeadline()), s.csrfToken()));
+    }
+
+    /** Atomically adds one to the integer session attribute {@code name} and returns the new value. */
+    public long increment(HttpServletRequest request, String name) {
+        return of(request).increment(name, 1);
+    }
+
+    /**
+     * Whether an unsafe request passes the CSRF check: requests authenticated by a session must present its token;
+     * requests without a signed-in session are left to the authorization checks.
+     */
+    public boolean csrfTokenAccepted(HttpServletRequest request, String presented) {
+        RequestSession session = of(request);
+        if (session.status() != RequestSession.Status.AUTHENTICATED) {
+            return true;
+        }
+        String expected = session.current().csrfToken();
+        return expected != null && presented != null && MessageDigest.isEqual(
+                expected.getBytes(StandardCharsets.US_ASCII), presented.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /** Why the caller is not authenticated: {@code session_expired} (with the reason) or {@code not_authenticated}. */
+    public Problem unauthenticated(HttpServletRequest request) {
+        RequestSession session = of(request);
+        if (session.status() == RequestSession.Status.ENDED) {
+            return new Problem("session_expired", reasonText(session.goneReason()));
+        }
+        return new Problem("not_authenticated", "Please sign in.");
+    }
+
+    /** A sentence for people explaining why a session ended. */
+    public static String reasonText(String reason) {
+        return switch (reason == null ? "" : reason) {
+            case "expired" -> "Your session expired. Please sign in again.";
+            case "logout" -> "You signed out. Please sign in again.";
+            case "revoked" -> "You were signed out from another device.";
+            case "evicted" -> "You were signed out because you signed in on too many devices.";
+            case "password_changed" -> "Your password was changed. Please sign in again.";
+            case "user_deleted" -> "Your account was removed.";
+            case "rotated" -> "Your session was renewed elsewhere. Please sign in again.";
+            default -> "Your session ended. Please sign in again.";
+        };
+    }
+}

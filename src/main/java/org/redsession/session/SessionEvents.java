@@ -1,0 +1,35 @@
+package org.redsession.session;
+
+/**
+ * Receives what happens to sessions, for metrics and for the Servlet listeners of the web layer. Every method has
+ * an empty default; implementations must be quick and must not throw.
+ */
+public interface SessionEvents {
+    /** A session was stored for the first time. */
+    default void created(SessionState session) {
+    }
+
+    /** A session was ended by this instance, with a reason such as "logout" or "invalidated". */
+    default void invalidated(SessionState session, String reason) {
+    }
+
+    /** A session's id changed in this request. */
+    default void idChanged(SessionState session, String oldId) {
+    }
+
+    /** A cookie named a session that had ended; the reason is the one recorded, or "expired". */
+    default void foundGone(String reason) {
+    }
+
+    /** A session cookie was malformed, oversized or wrongly signed and was ignored without a store access. */
+    default void cookieRejected() {
+    }
+
+    /** A stored attribute could not be read and was left out of the session's view. */
+    default void attributeQuarantined() {
+    }
+
+    /** No-op events. */
+    SessionEvents NONE = new SessionEvents() {
+    };
+}

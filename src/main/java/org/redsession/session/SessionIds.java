@@ -1,0 +1,140 @@
+package org.redsession.session;
+
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * Session ids, their signed cookie form and their store keys.
+ *
+ * <p>An id is 4 characters of slot tag plus 256 bits from {@link SecureRandom}, base64url (47 characters). The
+ * cookie value is {@code <id>.<HMAC-SHA-256(signing key, id)>}: the first configured secret signs, every secret
+ * verifies, so keys can be rotated by putting a new one first. A value that is malformed, oversized or wrongly
+ * signed is rejected here, without any store access. The store key is a keyed hash of the id derived from the
+ * <em>last</em> listed secret, so rotating the signing key does not move sessions. Thread-safe.
+ */
+public final class SessionIds {
+    /** Longest cookie value ever issued; anything longer is rejected before parsing. */
+    public static final int MAX_COOKIE_LENGTH = 47 + 1 + 43;
+
+    private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
+    private static final int TAG_LENGTH = 4;
+    private static final int ID_LENGTH = TAG_LENGTH + 43;
+
+    private final SecureRandom random = new SecureRandom();
+    private final List<byte[]> signingKeys;
+    private final byte[] hashKey;
+
+    /**
+     * @param secrets HMAC secrets, at least one; the first signs, all verify, the last anchors store keys
+     */
+    public SessionIds(List<byte[]> secrets) {
+        Objects.requireNonNull(secrets, "secrets");
+        if (secrets.isEmpty()) {
+            throw new IllegalArgumentException("secrets must not be empty");
+        }
+        List<byte[]> keys = new ArrayList<>();
+        for (byte[] secret : secrets) {
+            keys.add(hmac(secret, "redsession/cookie-signing/v1".getBytes(StandardCharsets.US_ASCII)));
+        }
+        this.signingKeys = List.copyOf(keys);
+        this.hashKey = hmac(secrets.get(secrets.size() - 1), "redsession/store-key/v1".getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /** A fresh id with a fresh slot tag. */
+    public String newId() {
+        byte[] tag = new byte[3];
+        random.nextBytes(tag);
+        return B64.encodeToString(tag) + randomPart();
+    }
+
+    /** A fresh id that keeps the slot tag of {@code id}, used when a session's id is rotated. */
+    public String rotate(String id) {
+        return id.substring(0, TAG_LENGTH) + randomPart();
+    }
+
+    private String randomPart() {
+        byte[] bytes = new byte[32];
+        random.nextBytes(bytes);
+        return B64.encodeToString(bytes);
+    }
+
+    /** The cookie value for an id. */
+    public String sign(String id) {
+        return id + "." + B64.encodeToString(hmac(signingKeys.get(0), id.getBytes(StandardCharsets.US_ASCII)));
+    }
+
+    /**
+     * The id carried by a cookie value, if the value is well-formed and signed by one of the configured keys.
+     *
+     * @param cookieValue the raw value, may be null
+     * @return the id, or empty for anything else
+     */
+    public Optional<String> verify(String cookieValue) {
+        if (cookieValue == null || cookieValue.length() != MAX_COOKIE_LENGTH || cookieValue.charAt(ID_LENGTH) != '.') {
+            return Optional.empty();
+        }
+        for (int i = 0; i < cookieValue.length(); i++) {
+            char c = cookieValue.charAt(i);
+            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_'
+                    || (i == ID_LENGTH);
+            if (!ok) {
+                return Optional.empty();
+            }
+        }
+        String id = cookieValue.substring(0, ID_LENGTH);
+        byte[] presented;
+        try {
+            presented = Base64.getUrlDecoder().decode(cookieValue.substring(ID_LENGTH + 1));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+        byte[] data = id.getBytes(StandardCharsets.US_ASCII);
+        boolean valid = false;
+        for (byte[] key : signingKeys) {
+            // Check every key (no early exit) so timing does not tell which key matched.
+            valid |= MessageDigest.isEqual(hmac(key, data), presented);
+        }
+        return valid ? Optional.of(id) : Optional.empty();
+    }
+
+    /** The store key of an id. */
+    public SessionKey keyOf(String id) {
+        byte[] digest = hmac(hashKey, id.getBytes(StandardCharsets.US_ASCII));
+        byte[] truncated = new byte[16];
+        System.arraycopy(digest, 0, truncated, 0, truncated.length);
+        return new SessionKey(id.substring(0, TAG_LENGTH), B64.encodeToString(truncated));
+    }
+
+    /** A random URL-safe token of 256 bits, e.g. for CSRF protection. */
+    public String newToken() {
+        return randomPart();
+    }
+
+    /** A keyed, stable hash of any text (e.g. a user name) for use in store keys; never reversible. */
+    public String opaque(String text) {
+        byte[] digest = hmac(hashKey, ("opaque/" + text).getBytes(StandardCharsets.UTF_8));
+        byte[] truncated = new byte[12];
+        System.arraycopy(digest, 0, truncated, 0, truncated.length);
+        return B64.encodeToString(truncated);
+    }
+
+    private static byte[] hmac(byte[] key, byte[] data) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key, "HmacSHA256"));
+            return mac.doFinal(data);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is not available", e);
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package org.redsession.session;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * Entry point of the session layer: turns a request's session cookie into a {@link RequestSession}. Holds the
+ * collaborators every session needs. Thread-safe; one instance per application.
+ */
+public final class SessionManager {
+    private final SessionStore store;
+    private final SessionIds ids;
+    private final AttributeCodec codec;
+    private final SessionPolicy policy;
+    private final SessionEvents events;
+    private final Clock clock;
+    private final String cookieName;
+
+    public SessionManager(SessionStore store, SessionIds ids, AttributeCodec codec, SessionPolicy policy,
+            SessionEvents events, Clock clock, String cookieName) {
+        this.cookieName = Objects.requireNonNull(cookieName, "cookieName");
+        this.store = Objects.requireNonNull(store, "store");
+        this.ids = Objects.requireNonNull(ids, "ids");
+        this.codec = Objects.requireNonNull(codec, "codec");
+        this.policy = Objects.requireNonNull(policy, "policy");
+        this.events = Objects.requireNonNull(events, "events");
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /**
+     * Starts the session handling of one request. Nothing is loaded until the session is first needed.
+     *
+     * @param cookieValues the values of every session cookie the request carried (usually zero or one)
+     */
+    public RequestSession open(List<String> cookieValues) {
+        String id = null;
+        boolean rejected = false;
+        if (cookieValues.size() > 1) {
+            // Several session cookies (e.g. one planted for a parent domain): trust none of them.
+            rejected = true;
+        } else if (cookieValues.size() == 1) {
+            id = ids.verify(cookieValues.get(0)).orElse(null);
+            rejected = id == null;
+        }
+        if (rejected) {
+            events.cookieRejected();
+        }
+        return new RequestSession(this, id, rejected, clock.millis());
+    }
+
+    /**
+     * The request's {@link RequestSession}: the one already kept in its attributes, or a new one opened from its
+     * {@code Cookie} headers and kept there. Used by the authentication mechanism and the session filter alike.
+     *
+     * @param attributes   reads a request attribute
+     * @param setAttribute sets a request attribute
+     * @param cookieHeaders the raw values of the request's {@code Cookie} headers
+     */
+    public RequestSession forRequest(Function<String, Object> attributes, BiConsumer<String, Object> setAttribute,
+            Supplier<List<String>> cookieHeaders) {
+        Optional<RequestSession> existing = RequestSession.from(attributes);
+        if (existing.isPresent()) {
+            return existing.get();
+        }
+        RequestSession rs = open(cookieValues(cookieHeaders.get(), cookieName));
+        setAttribute.accept(RequestSession.ATTRIBUTE, rs);
+        return rs;
+    }
+
+    /** Every value of the cookie {@code name} in the given {@code Cookie} header values. */
+    static List<String> cookieValues(List<String> headers, String name) {
+        List<String> values = new ArrayList<>();
+        for (String header : headers) {
+            if (header == null) {
+                continue;
+            }
+            for (String pair : header.split(";")) {
+                int eq = pair.indexOf('=');
+                if (eq > 0 && pair.substring(0, eq).trim().equals(name)) {
+                    String v = pair.substring(eq + 1).trim();
+                    if (v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"")) {
+                        v = v.substring(1, v.length() - 1);
+                    }
+                    values.add(v);
+                }
+            }
+        }
+        return values;
+    }
+
+    /** Name of the session cookie. */
+    public String cookieName() {
+        return cookieName;
+    }
+
+    /** The signed cookie value of a session id. */
+    public String cookieValue(String id) {
+        return ids.sign(id);
+    }
+
+    SessionStore store() {
+        return store;
+    }
+
+    SessionIds ids() {
+        return ids;
+    }
+
+    AttributeCodec codec() {
+        return codec;
+    }
+
+    public SessionPolicy policy() {
+        return policy;
+    }
+
+    SessionEvents events() {
+        return events;
+    }
+}

@@ -1,0 +1,402 @@
+package org.redsession.session;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.logging.Logger;
+
+/**
+ * One session as one request sees it: the fields loaded from the store plus this request's changes, which are
+ * written at the end of the request (or earlier, by {@link RequestSession#increment}).
+ *
+ * <p>Write policy: an attribute is written when {@code setAttribute} or {@code removeAttribute} is called for it;
+ * nothing else is written. <strong>Changing an object obtained from {@code getAttribute} without calling
+ * {@code setAttribute} again is not persisted.</strong> Two requests that change different attributes both
+ * persist; for the same attribute the last writer wins, except through the atomic {@link
+ * RequestSession#increment}. Instances are used by one request; methods are synchronized for async servlets.
+ */
+public final class SessionState {
+    private static final Logger LOG = Logger.getLogger(SessionState.class.getName());
+
+    private final SessionManager manager;
+    private final boolean isNew;
+    private final long createdAt;
+    private final long absoluteDeadline;
+    private final long storedLastAccess;
+    private final long now;
+    private final Map<String, String> stored;
+    private final Map<String, String> set = new LinkedHashMap<>();
+    private final Set<String> remove = new LinkedHashSet<>();
+    private final Map<String, Long> increments = new LinkedHashMap<>();
+    private final Map<String, Object> decoded = new HashMap<>();
+    private final Set<String> unreadable = new HashSet<>();
+    private String id;
+    private SessionKey key;
+    private SessionKey retiredKey;
+    private boolean persisted;
+    private boolean invalidated;
+    private boolean accessed;
+    private boolean forceTouch;
+
+    /** A session that exists in the store. */
+    SessionState(SessionManager manager, String id, SessionKey key, Map<String, String> stored, long now) {
+        this.manager = manager;
+        this.id = id;
+        this.key = key;
+        this.stored = new HashMap<>(stored);
+        this.isNew = false;
+        this.persisted = true;
+        this.now = now;
+        this.createdAt = longField(stored, Fields.CREATED, now);
+        this.storedLastAccess = longField(stored, Fields.LAST_ACCESS, createdAt);
+        this.absoluteDeadline = longField(stored, Fields.ABSOLUTE_DEADLINE, createdAt + manager.policy().absoluteTimeout().toMillis());
+    }
+
+    /** A session created by this request. */
+    SessionState(SessionManager manager, String id, SessionKey key, long now) {
+        this.manager = manager;
+        this.id = id;
+        this.key = key;
+        this.stored = new HashMap<>();
+        this.isNew = true;
+        this.now = now;
+        this.createdAt = now;
+        this.storedLastAccess = now;
+        this.absoluteDeadline = now + manager.policy().absoluteTimeout().toMillis();
+        set.put(Fields.CREATED, Long.toString(createdAt));
+        set.put(Fields.ABSOLUTE_DEADLINE, Long.toString(absoluteDeadline));
+        set.put(Fields.MAX_INACTIVE, Long.toString(manager.policy().idleTimeout().toSeconds()));
+    }
+
+    private static long longField(Map<String, String> fields, String name, long fallback) {
+        try {
+            String v = fields.get(name);
+            return v == null ? fallback : Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            return fallback;
+        }
+    }
+
+    /** The raw session id: goes into the cookie only, never into logs or the store. */
+    public synchronized String id() {
+        return id;
+    }
+
+    public synchronized SessionKey key() {
+        return key;
+    }
+
+    /** True while the session has not yet been stored (created by this request). */
+    public boolean isNew() {
+        return isNew;
+    }
+
+    public long createdAt() {
+        return createdAt;
+    }
+
+    /** The last access recorded before this request (epoch ms), or the creation time for a new session. */
+    public long lastAccessedAt() {
+        return storedLastAccess;
+    }
+
+    public long absoluteDeadline() {
+        return absoluteDeadline;
+    }
+
+    /** Idle deadline if the session is not used again after this request. */
+    public synchronized long idleDeadline() {
+        long lastAccess = accessed || isNew || isDirty() ? now : storedLastAccess;
+        return Math.min(lastAccess + maxInactiveSeconds() * 1000L, absoluteDeadline);
+    }
+
+    public synchronized int maxInactiveSeconds() {
+        String v = field(Fields.MAX_INACTIVE);
+        try {
+            return v == null ? (int) manager.policy().idleTimeout().toSeconds() : Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            return (int) manager.policy().idleTimeout().toSeconds();
+        }
+    }
+
+    /**
+     * Sets the idle timeout of this session. Every session expires: zero or a negative value (which the Servlet API
+     * uses for "never") means the configured idle timeout.
+     */
+    public synchronized void setMaxInactiveSeconds(int seconds) {
+        checkValid();
+        int value = seconds <= 0 ? (int) manager.policy().idleTimeout().toSeconds() : seconds;
+        putField(Fields.MAX_INACTIVE, Integer.toString(value));
+    }
+
+    /** Marks the session as used by this request, so its idle deadline is refreshed (at most once per touch interval). */
+    public synchronized void markAccessed() {
+        accessed = true;
+    }
+
+    /** Refreshes the idle deadline at the end of this request, whatever the touch interval. */
+    public synchronized void touch() {
+        checkValid();
+        accessed = true;
+        forceTouch = true;
+    }
+
+    public synchronized boolean isInvalidated() {
+        return invalidated;
+    }
+
+    synchronized void markInvalidated() {
+        invalidated = true;
+    }
+
+    // ---- identity -------------------------------------------------------------------------------------------
+
+    public synchronized Optional<SessionIdentity> identity() {
+        String user = field(Fields.USER);
+        if (user == null) {
+            return Optional.empty();
+        }
+        String roles = field(Fields.ROLES);
+        Set<String> roleSet = roles == null || roles.isEmpty() ? Set.of() : new TreeSet<>(Arrays.asList(roles.split(",")));
+        return Optional.of(new SessionIdentity(user, roleSet));
+    }
+
+    /** The CSRF token, or null when the session has none (anonymous sessions). */
+    public synchronized String csrfToken() {
+        return field(Fields.CSRF);
+    }
+
+    public synchronized long authTime() {
+        String v = field(Fields.AUTH_TIME);
+        return v == null ? 0 : Long.parseLong(v);
+    }
+
+    synchronized void setIdentity(SessionIdentity identity, String csrfToken) {
+        putField(Fields.USER, identity.username());
+        putField(Fields.ROLES, String.join(",", new TreeSet<>(identity.roles())));
+        putField(Fields.CSRF, csrfToken);
+        putField(Fields.AUTH_TIME, Long.toString(now));
+    }
+
+    // ---- attributes -----------------------------------------------------------------------------------------
+
+    /** The attribute's value, or null; an unreadable stored value is left out of the view (logged once). */
+    public synchronized Object getAttribute(String name) {
+        checkValid();
+        String f = Fields.attribute(name);
+        if (decoded.containsKey(f)) {
+            return decoded.get(f);
+        }
+        String raw = field(f);
+        if (raw == null || unreadable.contains(f)) {
+            return null;
+        }
+        try {
+            Object value = manager.codec().decode(raw);
+            decoded.put(f, value);
+            return value;
+        } catch (AttributeCodec.UnreadableAttributeException e) {
+            unreadable.add(f);
+            LOG.warning(() -> "Attribute of " + key + " left out: unreadable stored value (" + e.getMessage() + ")");
+            manager.events().attributeQuarantined();
+            return null;
+        }
+    }
+
+    public synchronized Set<String> getAttributeNames() {
+        checkValid();
+        Set<String> names = new TreeSet<>();
+        for (String f : allFieldNames()) {
+            if (f.startsWith(Fields.ATTRIBUTE_PREFIX)) {
+                String name = f.substring(Fields.ATTRIBUTE_PREFIX.length());
+                if (getAttribute(name) != null) {
+                    names.add(name);
+                }
+            }
+        }
+        return Collections.unmodifiableSet(names);
+    }
+
+    /**
+     * Sets an attribute (null removes it).
+     *
+     * @throws IllegalArgumentException if the value's type may not be stored or it is too large
+     */
+    public synchronized void setAttribute(String name, Object value) {
+        checkValid();
+        if (name == null) {
+            throw new IllegalArgumentException("name must not be null");
+        }
+        if (value == null) {
+            removeAttribute(name);
+            return;
+        }
+        String encoded = manager.codec().encode(value);
+        int size = encoded.getBytes(StandardCharsets.UTF_8).length;
+        if (size > manager.policy().maxAttributeBytes()) {
+            throw new IllegalArgumentException("Session attribute '" + name + "' is " + size + " bytes; the limit is "
+                    + manager.policy().maxAttributeBytes());
+        }
+        String f = Fields.attribute(name);
+        String previous = field(f);
+        putField(f, encoded);
+        if (totalBytes() > manager.policy().maxSessionBytes()) {
+            if (previous == null) {
+                removeField(f);
+            } else {
+                putField(f, previous);
+            }
+            throw new IllegalArgumentException("The session would exceed " + manager.policy().maxSessionBytes() + " bytes");
+        }
+        increments.remove(f);
+        unreadable.remove(f);
+        decoded.put(f, value);
+    }
+
+    public synchronized void removeAttribute(String name) {
+        checkValid();
+        String f = Fields.attribute(name);
+        increments.remove(f);
+        decoded.remove(f);
+        unreadable.remove(f);
+        removeField(f);
+    }
+
+    synchronized void addIncrement(String name, long delta) {
+        checkValid();
+        String f = Fields.attribute(name);
+        increments.merge(f, delta, Long::sum);
+        decoded.remove(f);
+    }
+
+    // ---- store bookkeeping ----------------------------------------------------------------------------------
+
+    private String field(String f) {
+        if (remove.contains(f)) {
+            return null;
+        }
+        String v = set.get(f);
+        return v != null ? v : stored.get(f);
+    }
+
+    private void putField(String f, String value) {
+        remove.remove(f);
+        set.put(f, value);
+    }
+
+    private void removeField(String f) {
+        set.remove(f);
+        if (stored.containsKey(f)) {
+            remove.add(f);
+        }
+    }
+
+    private Set<String> allFieldNames() {
+        Set<String> all = new LinkedHashSet<>(stored.keySet());
+        all.addAll(set.keySet());
+        all.removeAll(remove);
+        return all;
+    }
+
+    private int totalBytes() {
+        int total = 0;
+        for (String f : allFieldNames()) {
+            String v = field(f);
+            total += f.length() + (v == null ? 0 : v.getBytes(StandardCharsets.UTF_8).length);
+        }
+        return total;
+    }
+
+    private void checkValid() {
+        if (invalidated) {
+            throw new IllegalStateException("The session has been invalidated");
+        }
+    }
+
+    synchronized boolean isDirty() {
+        return !set.isEmpty() || !remove.isEmpty() || !increments.isEmpty() || retiredKey != null;
+    }
+
+    /** Whether the session has something worth storing: an attribute or a signed-in user. */
+    private boolean hasContent() {
+        for (String f : allFieldNames()) {
+            if (f.startsWith(Fields.ATTRIBUTE_PREFIX) || f.equals(Fields.USER)) {
+                return true;
+            }
+        }
+        return !increments.isEmpty();
+    }
+
+    synchronized void rotate(String newId, SessionKey newKey) {
+        checkValid();
+        if (persisted && retiredKey == null) {
+            retiredKey = key;
+        }
+        id = newId;
+        key = newKey;
+    }
+
+    /** True once the session exists in the store. */
+    synchronized boolean wasStored() {
+        return persisted;
+    }
+
+    /** True when the id is not the one the request came with (the cookie must be reissued). */
+    synchronized boolean idChangedSinceLoad(String requestedId) {
+        return !id.equals(requestedId);
+    }
+
+    /**
+     * The write this request needs, or empty when nothing has to be written. A new session that received no
+     * attribute and no sign-in is never stored.
+     */
+    synchronized Optional<SessionWrite> pendingWrite() {
+        if (invalidated) {
+            return Optional.empty();
+        }
+        boolean create = !persisted;
+        if (create && !hasContent()) {
+            return Optional.empty();
+        }
+        boolean touchDue = accessed
+                && (forceTouch || now - storedLastAccess >= manager.policy().touchInterval().toMillis());
+        if (!create && !isDirty() && !touchDue) {
+            return Optional.empty();
+        }
+        Map<String, String> fields = new LinkedHashMap<>(set);
+        fields.put(Fields.LAST_ACCESS, Long.toString(now));
+        long ttl = Math.min(now + maxInactiveSeconds() * 1000L, absoluteDeadline) - now;
+        if (ttl <= 0) {
+            return Optional.empty();
+        }
+        return Optional.of(new SessionWrite(key, create ? null : retiredKey, create, fields, remove, increments, ttl));
+    }
+
+    /** Records that {@link #pendingWrite()} was applied; returns to a clean state with the new values. */
+    synchronized void written(Map<String, String> incrementedValues) {
+        for (String f : remove) {
+            stored.remove(f);
+        }
+        stored.putAll(set);
+        stored.put(Fields.LAST_ACCESS, Long.toString(now));
+        stored.putAll(incrementedValues);
+        set.clear();
+        remove.clear();
+        increments.clear();
+        for (String f : incrementedValues.keySet()) {
+            decoded.remove(f);
+        }
+        retiredKey = null;
+        persisted = true;
+        forceTouch = false;
+        accessed = false;
+    }
+}

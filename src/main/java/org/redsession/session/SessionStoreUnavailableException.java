@@ -1,0 +1,13 @@
+package org.redsession.session;
+
+/**
+ * The session store could not be reached or did not answer in time. Requests that need the session fail with
+ * 503; this is never reported as "no session".
+ */
+public class SessionStoreUnavailableException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public SessionStoreUnavailableException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

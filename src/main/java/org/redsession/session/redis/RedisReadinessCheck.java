@@ -1,0 +1,32 @@
+package org.redsession.session.redis;
+
+import java.util.List;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.Readiness;
+import org.redisson.api.RScript;
+import org.redisson.api.RedissonClient;
+import org.redsession.session.SessionStoreUnavailableException;
+
+/** Readiness: DOWN while Redis does not answer within the configured timeout, UP again as soon as it does. */
+@Readiness
+@ApplicationScoped
+public class RedisReadinessCheck implements HealthCheck {
+
+    @Inject
+    RedissonClient redisson;
+
+    @Override
+    public HealthCheckResponse call() {
+        try {
+            Object pong = Scripts.run(redisson, "return 'PONG'", RScript.Mode.READ_ONLY, RScript.ReturnType.VALUE, List.of());
+            return HealthCheckResponse.named("redis").status("PONG".equals(pong)).build();
+        } catch (SessionStoreUnavailableException e) {
+            return HealthCheckResponse.named("redis").down().withData("error", e.getMessage()).build();
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package org.redsession.session.redis;
+
+import java.util.logging.Logger;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Disposes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Inject;
+
+import org.redisson.Redisson;
+import org.redisson.api.RedissonClient;
+import org.redisson.client.codec.StringCodec;
+import org.redisson.config.BaseConfig;
+import org.redisson.config.Config;
+import org.redsession.config.RedisSettings;
+
+/**
+ * Produces the application's one {@link RedissonClient} from {@link RedisSettings} and shuts it down when the
+ * application stops. Connections are opened lazily, so the application starts (and reports not ready) while
+ * Redis is down and recovers by itself when it comes back.
+ */
+@ApplicationScoped
+public class RedissonClientProducer {
+    private static final Logger LOG = Logger.getLogger(RedissonClientProducer.class.getName());
+
+    @Inject
+    RedisSettings settings;
+
+    @Produces
+    @ApplicationScoped
+    RedissonClient redisson() {
+        Config config = new Config();
+        config.setCodec(StringCodec.INSTANCE);
+        config.setUseScriptCache(true);
+        config.setLazyInitialization(true);
+        switch (settings.mode()) {
+            case SINGLE -> {
+                var single = config.useSingleServer().setAddress(settings.address()).setDatabase(settings.database())
+                        .setConnectionPoolSize(settings.connectionPoolSize())
+                        .setConnectionMinimumIdleSize(Math.min(4, settings.connectionPoolSize()));
+                common(single);
+            }
+            case SENTINEL -> {
+                var sentinel = config.useSentinelServers().setMasterName(settings.sentinelMaster())
+                        .setDatabase(settings.database()).setCheckSentinelsList(false)
+                        .setMasterConnectionPoolSize(settings.connectionPoolSize())
+                        .setMasterConnectionMinimumIdleSize(Math.min(4, settings.connectionPoolSize()));
+                settings.nodeAddresses().forEach(sentinel::addSentinelAddress);
+                common(sentinel);
+            }
+            case CLUSTER -> {
+                var cluster = config.useClusterServers()
+                        .setMasterConnectionPoolSize(settings.connectionPoolSize())
+                        .setMasterConnectionMinimumIdleSize(Math.min(4, settings.connectionPoolSize()));
+                settings.nodeAddresses().forEach(cluster::addNodeAddress);
+                common(cluster);
+            }
+            default -> throw new IllegalStateException("unknown mode " + settings.mode());
+        }
+        LOG.info(() -> "Connecting to Redis (" + settings.mode().name().toLowerCase() + ") at " + settings.address());
+        return Redisson.create(config);
+    }
+
+    private void common(BaseConfig<?> c) {
+        c.setTimeout((int) settings.timeout().toMillis())
+                .setConnectTimeout((int) settings.connectTimeout().toMillis())
+                .setRetryAttempts(settings.retryAttempts())
+                .setRetryInterval(200)
+                .setClientName("redsession");
+        settings.username().ifPresent(c::setUsername);
+        settings.password().ifPresent(c::setPassword);
+    }
+
+    void close(@Disposes RedissonClient client) {
+        client.shutdown();
+    }
+}

@@ -1,0 +1,49 @@
+package org.redsession.session.redis;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import org.redisson.api.RScript;
+import org.redisson.api.RedissonClient;
+import org.redisson.client.RedisException;
+import org.redisson.client.codec.StringCodec;
+import org.redsession.session.SessionStoreUnavailableException;
+
+/**
+ * The Lua scripts of this package (files beside this class), run through Redisson with EVALSHA (the script cache
+ * reloads them after a Redis restart). Each call is one round trip; Redis errors become
+ * {@link SessionStoreUnavailableException}.
+ */
+final class Scripts {
+    static final String LOAD = read("load.lua");
+    static final String SAVE = read("save.lua");
+    static final String DELETE = read("delete.lua");
+    static final String CREATE_USER = read("create-user.lua");
+    static final String DELETE_USER = read("delete-user.lua");
+
+    private Scripts() {
+    }
+
+    private static String read(String name) {
+        try (InputStream in = Scripts.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing script " + name);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static <R> R run(RedissonClient redisson, String script, RScript.Mode mode, RScript.ReturnType type,
+            List<Object> keys, Object... args) {
+        try {
+            return redisson.getScript(StringCodec.INSTANCE).eval(mode, script, type, keys, args);
+        } catch (RedisException e) {
+            throw new SessionStoreUnavailableException("Redis is unavailable: " + e.getClass().getSimpleName(), e);
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package org.redsession.session.web;
+
+import java.io.IOException;
+import java.util.Collections;
+import java.util.logging.Logger;
+
+import jakarta.inject.Inject;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpFilter;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import org.redsession.session.RequestSession;
+import org.redsession.session.SessionManager;
+import org.redsession.session.SessionStoreUnavailableException;
+import org.redsession.web.JsonError;
+
+/**
+ * Replaces the container's HTTP session with the Redis-backed one. <strong>Must be the first filter</strong> (it is
+ * ordered first in {@code web.xml}), before anything that touches {@code HttpSession} or can commit the response.
+ *
+ * <p>Per request: resolves the signed cookie (reusing what the authentication mechanism already resolved), loads the
+ * session on first use in at most one Redis round trip, and before the response is released commits the changes
+ * in at most one round trip and sets or clears the cookie. If Redis cannot be reached, the request gets 503
+ * {@code session_store_unavailable}, never a fresh session.
+ */
+public class SessionFilter extends HttpFilter {
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = Logger.getLogger(SessionFilter.class.getName());
+
+    @Inject
+    transient SessionManager manager;
+    @Inject
+    transient SessionCookieWriter cookies;
+    @Inject
+    transient SessionListeners listeners;
+
+    @Override
+    protected void doFilter(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws IOException, ServletException {
+        RequestSession session = manager.forRequest(request::getAttribute, request::setAttribute,
+                () -> Collections.list(request.getHeaders("Cookie")));
+        SessionRequest wrappedRequest = new SessionRequest(request, session, request.getServletContext(), listeners);
+        SessionResponse wrappedResponse = new SessionResponse(response, () -> cookies.apply(response, session.commit()));
+        try {
+            chain.doFilter(wrappedRequest, wrappedResponse);
+            wrappedResponse.finish();
+        } catch (SessionStoreUnavailableException e) {
+            unavailable(response, wrappedResponse, e);
+        } catch (ServletException | RuntimeException e) {
+            Throwable cause = e;
+            while (cause != null && !(cause instanceof SessionStoreUnavailableException)) {
+                cause = cause.getCause();
+            }
+            if (cause == null) {
+                throw e;
+            }
+            unavailable(response, wrappedResponse, (SessionStoreUnavailableException) cause);
+        }
+    }
+
+    private static void unavailable(HttpServletResponse response, SessionResponse wrapped, SessionStoreUnavailableException e)
+            throws IOException {
+        LOG.warning(() -> "Session store unavailable: " + e.getMessage());
+        wrapped.discard();
+        JsonError.send(response, 503, "session_store_unavailable",
+                "The session store is unavailable. Please try again shortly.");
+    }
+}

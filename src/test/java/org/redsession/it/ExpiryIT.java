@@ -1,0 +1,72 @@
+package org.redsession.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.redsession.testsupport.PayaraMicro;
+import org.redsession.testsupport.Poll;
+import org.redsession.testsupport.TestClient;
+
+/**
+ * Idle and absolute expiry with short timeouts (idle 3 s, absolute 8 s, no touch throttling), on a Payara Micro
+ * launched with that configuration against the suite's Redis.
+ */
+class ExpiryIT {
+    static PayaraMicro instance;
+
+    @BeforeAll
+    static void start() {
+        instance = PayaraMicro.builder().name("short-timeouts")
+                .env("SESSION_IDLE_TIMEOUT", "PT3S")
+                .env("SESSION_ABSOLUTE_TIMEOUT", "PT8S")
+                .env("SESSION_TOUCH_INTERVAL", "PT0S")
+                .start();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (instance != null) {
+            instance.stop();
+        }
+    }
+
+    @Test
+    void idleSession_expires_andAnswersSessionExpired() {
+        TestClient client = new TestClient(instance.base());
+        It.loginAdmin(client);
+        long start = System.nanoTime();
+        assertEquals(200, client.get("api/me").status());
+        // GET /api/me is read-only and does not extend the idle deadline.
+        Poll.until(Duration.ofSeconds(15), "idle expiry", () -> client.get("api/me").status() == 401);
+        Duration lived = Duration.ofNanos(System.nanoTime() - start);
+        It.assertError(client.last(), 401, "session_expired");
+        assertTrue(lived.toMillis() >= 2_500, () -> "expired too early: " + lived);
+        assertTrue(lived.toMillis() <= 6_000, () -> "expired too late: " + lived);
+    }
+
+    @Test
+    void busySession_stillEndsAtTheAbsoluteDeadline() {
+        TestClient client = new TestClient(instance.base());
+        It.loginAdmin(client);
+        long start = System.nanoTime();
+        // Keep it busy: GET /api/session refreshes the idle deadline every 200 ms or so, well inside the 3 s idle timeout.
+        Poll.until(Duration.ofSeconds(20), "absolute expiry", () -> {
+            TestClient.Res res = client.get("api/session");
+            long elapsed = Duration.ofNanos(System.nanoTime() - start).toMillis();
+            if (res.status() == 200) {
+                return false;
+            }
+            assertTrue(elapsed >= 7_000, "ended before the absolute deadline, after " + elapsed + " ms: " + res);
+            return true;
+        });
+        Duration lived = Duration.ofNanos(System.nanoTime() - start);
+        It.assertError(client.last(), 401, "session_expired");
+        assertTrue(lived.toMillis() > 5_000, () -> "the activity kept it beyond the idle timeout: " + lived);
+        assertTrue(lived.toMillis() <= 10_000, () -> "absolute deadline not enforced: " + lived);
+    }
+}

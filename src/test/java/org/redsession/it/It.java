@@ -1,0 +1,67 @@
+package org.redsession.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.File;
+import java.util.Map;
+
+import jakarta.json.JsonObject;
+
+import org.jboss.shrinkwrap.api.ShrinkWrap;
+import org.jboss.shrinkwrap.api.importer.ZipImporter;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.redsession.testsupport.TestClient;
+
+/** Shared pieces of the integration tests: the deployment, the bootstrap admin and signing in. */
+final class It {
+    /** Name of the session cookie. */
+    static final String COOKIE = "__Host-SID";
+    static final String ADMIN = System.getenv().getOrDefault("APP_BOOTSTRAP_ADMIN_USERNAME", "admin");
+    static final String ADMIN_PASSWORD = System.getenv("APP_BOOTSTRAP_ADMIN_PASSWORD");
+
+    private It() {
+    }
+
+    /** The WAR Maven built, deployed at the context root "/" (Payara Micro maps ROOT.war to "/"). */
+    static WebArchive war() {
+        return ShrinkWrap.create(ZipImporter.class, "ROOT.war")
+                .importFrom(new File(System.getProperty("app.war", "target/redsession.war"))).as(WebArchive.class);
+    }
+
+    /** Signs in with JSON, asserts 200 and makes the client send the CSRF token from then on. */
+    static JsonObject login(TestClient client, String username, String password) {
+        client.setHeader("X-CSRF-Token", null);
+        TestClient.Res res = client.postJson("api/auth/login",
+                jakarta.json.Json.createObjectBuilder().add("username", username).add("password", password).build().toString());
+        assertEquals(200, res.status(), () -> "login: " + res);
+        JsonObject body = res.json();
+        client.setHeader("X-CSRF-Token", body.getString("csrfToken"));
+        return body;
+    }
+
+    static JsonObject loginAdmin(TestClient client) {
+        return login(client, ADMIN, ADMIN_PASSWORD);
+    }
+
+    /** The raw session id in the client's cookie (the part before the signature). */
+    static String sessionId(TestClient client) {
+        String value = client.cookies().get(COOKIE);
+        return value == null ? null : value.substring(0, value.indexOf('.'));
+    }
+
+    static void assertError(TestClient.Res res, int status, String code) {
+        assertEquals(status, res.status(), () -> "status of " + res);
+        assertEquals(code, res.json().getString("error"), () -> "error code of " + res);
+    }
+
+    static Map<String, String> cookieAttributes(String setCookie) {
+        Map<String, String> attributes = new java.util.LinkedHashMap<>();
+        String[] parts = setCookie.split(";");
+        for (int i = 1; i < parts.length; i++) {
+            String p = parts[i].trim();
+            int eq = p.indexOf('=');
+            attributes.put((eq < 0 ? p : p.substring(0, eq)).toLowerCase(java.util.Locale.ROOT), eq < 0 ? "" : p.substring(eq + 1));
+        }
+        return attributes;
+    }
+}

@@ -1,0 +1,292 @@
+package org.redsession.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import jakarta.json.JsonObject;
+
+import org.jboss.arquillian.container.test.api.Deployment;
+import org.jboss.arquillian.container.test.api.RunAsClient;
+import org.jboss.arquillian.junit5.ArquillianExtension;
+import org.jboss.arquillian.test.api.ArquillianResource;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.redsession.session.SessionIds;
+import org.redsession.testsupport.Poll;
+import org.redsession.testsupport.RedisMonitor;
+import org.redsession.testsupport.RedisServer;
+import org.redsession.testsupport.SuiteRedis;
+import org.redsession.testsupport.TestClient;
+
+/**
+ * The session layer and the first endpoints on one Payara Micro (launched by Arquillian) against the suite's own
+ * Redis: cookies, sign-in and rotation, CSRF, persistence and TTLs, forged cookies, the Redis round-trip budget and
+ * a Redis outage.
+ */
+@ExtendWith(ArquillianExtension.class)
+@RunAsClient
+class SessionApiIT {
+
+    @Deployment(testable = false)
+    static WebArchive deployment() {
+        return It.war();
+    }
+
+    @ArquillianResource
+    URL base;
+
+    TestClient client;
+    RedisServer redis;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        client = new TestClient(base.toURI());
+        redis = SuiteRedis.get();
+    }
+
+    @Test
+    void login_setsHostCookieWithSecureDefaults_andNoStore() {
+        JsonObject body = It.loginAdmin(client);
+        TestClient.Res res = client.last();
+        assertEquals(It.ADMIN, body.getString("username"));
+        assertTrue(body.getJsonArray("roles").toString().contains("\"admin\""), body::toString);
+        assertFalse(body.getString("csrfToken").isBlank());
+
+        List<String> cookies = res.setCookies();
+        assertEquals(1, cookies.size(), () -> "one Set-Cookie: " + res);
+        String setCookie = cookies.get(0);
+        assertTrue(setCookie.startsWith(It.COOKIE + "="), setCookie);
+        Map<String, String> attributes = It.cookieAttributes(setCookie);
+        assertEquals("/", attributes.get("path"), setCookie);
+        assertTrue(attributes.containsKey("secure"), setCookie);
+        assertTrue(attributes.containsKey("httponly"), setCookie);
+        assertEquals("Lax", attributes.get("samesite"), setCookie);
+        assertFalse(attributes.containsKey("domain"), setCookie);
+        assertFalse(attributes.containsKey("max-age"), setCookie);
+        assertFalse(attributes.containsKey("expires"), setCookie);
+        assertEquals("no-store", res.header("Cache-Control").orElse(""), res::toString);
+    }
+
+    @Test
+    void noResponse_everCarriesAContainerSession() {
+        List<TestClient.Res> responses = new ArrayList<>();
+        responses.add(client.get(""));
+        responses.add(client.get("api/me"));
+        It.loginAdmin(client);
+        responses.add(client.last());
+        responses.add(client.get("api/me"));
+        responses.add(client.get("api/session"));
+        responses.add(client.post("api/counter"));
+        responses.add(client.get("api/nothing-here"));
+        responses.add(client.get("api/me;jsessionid=ABC123"));
+        responses.add(client.post("api/auth/logout"));
+        for (TestClient.Res r : responses) {
+            for (String c : r.setCookies()) {
+                assertFalse(c.toUpperCase().contains("JSESSIONID"), () -> "container session cookie in " + r);
+                assertFalse(c.contains("CONTAINER_SESSION"), () -> "container session cookie in " + r);
+            }
+            assertFalse(r.body().toLowerCase().contains("jsessionid="), () -> "jsessionid in body of " + r);
+            assertFalse(r.header("Location").orElse("").toLowerCase().contains("jsessionid"), r::toString);
+        }
+    }
+
+    @Test
+    void login_wrongOrUnknownCredentials_401_invalidCredentials() {
+        It.assertError(client.postJson("api/auth/login", "{\"username\":\"" + It.ADMIN + "\",\"password\":\"wrong password!\"}"),
+                401, "invalid_credentials");
+        It.assertError(client.postJson("api/auth/login", "{\"username\":\"nobody-here\",\"password\":\"whatever password\"}"),
+                401, "invalid_credentials");
+        assertTrue(client.cookies().isEmpty(), "no cookie for a failed sign-in");
+    }
+
+    @Test
+    void login_badBodies_400_invalidRequest() {
+        It.assertError(client.postJson("api/auth/login", "{not json"), 400, "invalid_request");
+        It.assertError(client.postJson("api/auth/login", "[1,2]"), 400, "invalid_request");
+        It.assertError(client.postJson("api/auth/login", "{\"username\":\"admin\"}"), 400, "invalid_request");
+        It.assertError(client.postJson("api/auth/login", "{\"username\":1,\"password\":2}"), 400, "invalid_request");
+    }
+
+    @Test
+    void login_withFormFields_andAPasswordWithColonsAndNonAscii() {
+        assertTrue(It.ADMIN_PASSWORD.contains(":") && !StandardCharsets.US_ASCII.newEncoder().canEncode(It.ADMIN_PASSWORD),
+                "the suite's admin password has ':' and non-ASCII characters");
+        TestClient.Res res = client.postForm("api/auth/login", Map.of("username", It.ADMIN, "password", It.ADMIN_PASSWORD));
+        assertEquals(200, res.status(), res::toString);
+        assertEquals(It.ADMIN, client.get("api/me").json().getString("username"));
+    }
+
+    @Test
+    void login_rotatesTheId_andTheOldIdStopsWorkingAtOnce() {
+        It.loginAdmin(client);
+        String first = client.cookies().get(It.COOKIE);
+        It.loginAdmin(client);
+        String second = client.cookies().get(It.COOKIE);
+        assertNotEquals(first, second);
+
+        TestClient old = new TestClient(client.base());
+        old.setCookie(It.COOKIE, first);
+        It.assertError(old.get("api/me"), 401, "session_expired");
+        assertEquals(200, client.get("api/me").status());
+    }
+
+    @Test
+    void fixation_aPresetCookieNeverBecomesTheSignedInSession() {
+        String planted = new SessionIds(List.of("it-signing-key-0123456789abcdef0123456789".getBytes(StandardCharsets.UTF_8)))
+                .sign("AAAA" + "B".repeat(43));
+        client.setCookie(It.COOKIE, planted);
+        It.loginAdmin(client);
+        assertNotEquals(planted, client.cookies().get(It.COOKIE));
+        TestClient attacker = new TestClient(client.base());
+        attacker.setCookie(It.COOKIE, planted);
+        assertEquals(401, attacker.get("api/me").status());
+    }
+
+    @Test
+    void withoutSession_401_notAuthenticated() {
+        It.assertError(client.get("api/me"), 401, "not_authenticated");
+        It.assertError(client.post("api/counter"), 401, "not_authenticated");
+        It.assertError(client.get("api/session"), 401, "not_authenticated");
+        It.assertError(client.post("api/auth/logout"), 401, "not_authenticated");
+    }
+
+    @Test
+    void session_describesItsDeadlines() {
+        It.loginAdmin(client);
+        JsonObject s = client.get("api/session").json();
+        Instant created = Instant.parse(s.getString("createdAt"));
+        Instant last = Instant.parse(s.getString("lastAccessedAt"));
+        Instant idle = Instant.parse(s.getString("idleExpiresAt"));
+        Instant absolute = Instant.parse(s.getString("absoluteExpiresAt"));
+        assertEquals(It.ADMIN, s.getString("username"));
+        assertEquals(Duration.ofMinutes(30), Duration.between(last, idle), s::toString);
+        assertEquals(Duration.ofHours(8), Duration.between(created, absolute), s::toString);
+        assertTrue(Duration.between(created, Instant.now()).abs().toSeconds() < 60, s::toString);
+        assertEquals(client.last().json().getString("csrfToken"), s.getString("csrfToken"));
+    }
+
+    @Test
+    void counter_requiresTheCsrfToken_andPersistsAcrossRequests() {
+        String token = It.loginAdmin(client).getString("csrfToken");
+        client.setHeader("X-CSRF-Token", null);
+        It.assertError(client.post("api/counter"), 403, "csrf_token_invalid");
+        client.setHeader("X-CSRF-Token", "wrong-" + token);
+        It.assertError(client.post("api/counter"), 403, "csrf_token_invalid");
+        client.setHeader("X-CSRF-Token", token);
+        assertEquals(1, client.post("api/counter").json().getInt("counter"));
+        assertEquals(2, client.post("api/counter").json().getInt("counter"));
+        assertEquals(3, client.post("api/counter").json().getInt("counter"));
+    }
+
+    @Test
+    void sessionKeys_allHaveATtl_andNeverContainTheId() {
+        It.loginAdmin(client);
+        client.post("api/counter");
+        String id = It.sessionId(client);
+        List<String> keys = redis.scanKeys("rs:s:*");
+        assertFalse(keys.isEmpty(), "the session is stored");
+        for (String key : keys) {
+            long ttl = redis.ttl(key);
+            assertTrue(ttl > 0, () -> key + " has no TTL (" + ttl + ")");
+            for (int i = 4; i + 8 <= id.length(); i += 4) {
+                assertFalse(key.contains(id.substring(i, i + 8)), () -> key + " contains part of the session id");
+            }
+        }
+        for (String key : redis.scanKeys("*")) {
+            assertFalse(key.contains(id.substring(4)), () -> key + " contains the session id");
+        }
+    }
+
+    @Test
+    void forgedMalformedAndOversizedCookies_401_notAuthenticated_withoutTouchingRedis() {
+        It.loginAdmin(client);
+        String genuine = client.cookies().get(It.COOKIE);
+        char last = genuine.charAt(genuine.length() - 1);
+        String wrongSignature = genuine.substring(0, genuine.length() - 1) + (last == 'A' ? 'B' : 'A');
+        String otherKey = new SessionIds(List.of("a-completely-different-secret-0123456789".getBytes(StandardCharsets.UTF_8)))
+                .sign(genuine.substring(0, genuine.indexOf('.')));
+        List<String> values = List.of("", "garbage", wrongSignature, otherKey, genuine.substring(0, 40),
+                genuine + "x", "A".repeat(4 * 1024), genuine.replace('.', '-'));
+        try (RedisMonitor monitor = RedisMonitor.start(redis.port())) {
+            for (String value : values) {
+                TestClient forged = new TestClient(client.base());
+                forged.setCookie(It.COOKIE, value);
+                List<RedisMonitor.Command> commands = monitor.during(() -> It.assertError(forged.get("api/me"), 401, "not_authenticated"));
+                assertEquals(List.of(), commands, () -> "Redis commands for a forged cookie of length " + value.length());
+            }
+        }
+        TestClient twoCookies = new TestClient(client.base());
+        TestClient.Res res = twoCookies.send("GET", "api/me", null, null, "Cookie",
+                It.COOKIE + "=" + genuine + "; " + It.COOKIE + "=" + genuine);
+        It.assertError(res, 401, "not_authenticated");
+    }
+
+    @Test
+    void roundTripBudget_meIsOneCommand_counterAtMostTwo() {
+        It.loginAdmin(client);
+        client.post("api/counter");
+        try (RedisMonitor monitor = RedisMonitor.start(redis.port())) {
+            List<RedisMonitor.Command> me = monitor.during(() -> assertEquals(200, client.get("api/me").status()));
+            List<RedisMonitor.Command> counter = monitor.during(() -> assertEquals(200, client.post("api/counter").status()));
+            System.out.println("[budget] GET /api/me: " + RedisMonitor.roundTrips(me) + " command(s) " + me);
+            System.out.println("[budget] POST /api/counter: " + RedisMonitor.roundTrips(counter) + " command(s) " + counter);
+            assertEquals(1, RedisMonitor.roundTrips(me), me::toString);
+            assertTrue(RedisMonitor.roundTrips(counter) <= 2, counter::toString);
+            assertTrue(me.stream().noneMatch(c -> !c.fromScript() && !c.name().startsWith("eval")), me::toString);
+            assertTrue(me.stream().noneMatch(c -> List.of("hset", "pexpire", "del", "set").contains(c.name())),
+                    () -> "GET /api/me wrote: " + me);
+        }
+    }
+
+    @Test
+    void redisStopped_503WithinTheTimeout_thenTheSameSessionWorksAgain() throws Exception {
+        It.loginAdmin(client);
+        int before = client.post("api/counter").json().getInt("counter");
+        redis.stop();
+        try {
+            long start = System.nanoTime();
+            TestClient.Res res = client.get("api/me");
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            It.assertError(res, 503, "session_store_unavailable");
+            assertTrue(took.compareTo(Duration.ofSeconds(5)) < 0, () -> "503 took " + took);
+            It.assertError(client.post("api/counter"), 503, "session_store_unavailable");
+            TestClient probe = new TestClient(URI.create(base.toString()));
+            assertEquals(503, probe.get("health/ready").status());
+        } finally {
+            redis.restart();
+        }
+        Poll.until(Duration.ofSeconds(30), "the session works again", () -> client.get("api/me").status() == 200);
+        assertEquals(before + 1, client.post("api/counter").json().getInt("counter"));
+        assertEquals(200, new TestClient(URI.create(base.toString())).get("health/ready").status());
+    }
+
+    @Test
+    void logout_endsTheSessionInRedis_andExpiresTheCookie() {
+        It.loginAdmin(client);
+        String id = It.sessionId(client);
+        String cookie = client.cookies().get(It.COOKIE);
+        assertNotNull(id);
+        TestClient.Res res = client.post("api/auth/logout");
+        assertEquals(204, res.status(), res::toString);
+        String setCookie = res.setCookies().stream().filter(c -> c.startsWith(It.COOKIE + "=")).findFirst().orElseThrow();
+        assertEquals("0", It.cookieAttributes(setCookie).get("max-age"), setCookie);
+        assertFalse(client.cookies().containsKey(It.COOKIE));
+        TestClient stale = new TestClient(client.base());
+        stale.setCookie(It.COOKIE, cookie);
+        It.assertError(stale.get("api/me"), 401, "session_expired");
+    }
+}

@@ -13,7 +13,8 @@ import jakarta.json.bind.JsonbBuilder;
  * <caption>Formats</caption>
  * <tr><th>Java type</th><th>stored as</th></tr>
  * <tr><td>String</td><td>{@code s:} + the text</td></tr>
- * <tr><td>Integer, Long, Double, Boolean</td><td>{@code i:}, {@code l:}, {@code d:}, {@code b:} + decimal or true/false</td></tr>
+ * <tr><td>Long</td><td>the decimal number alone, e.g. {@code 42} (so Redis can increment it exactly with HINCRBY)</td></tr>
+ * <tr><td>Integer, Double, Boolean</td><td>{@code i:}, {@code d:}, {@code b:} + decimal or true/false</td></tr>
  * <tr><td>an allowlisted class</td><td>{@code j:} + class name + {@code |} + JSON (JSON-B)</td></tr>
  * </table>
  *
@@ -39,7 +40,7 @@ public final class AttributeCodec {
         return switch (value) {
             case String s -> "s:" + s;
             case Integer i -> "i:" + i;
-            case Long l -> "l:" + l;
+            case Long l -> Long.toString(l);
             case Double d -> "d:" + d;
             case Boolean b -> "b:" + b;
             default -> {
@@ -59,6 +60,13 @@ public final class AttributeCodec {
      * @throws UnreadableAttributeException if the value is corrupt or names a type that is not allowed
      */
     public Object decode(String stored) {
+        if (stored != null && isLong(stored)) {
+            try {
+                return Long.valueOf(stored);
+            } catch (NumberFormatException e) {
+                throw new UnreadableAttributeException("integer out of range");
+            }
+        }
         if (stored == null || stored.length() < 2 || stored.charAt(1) != ':') {
             throw new UnreadableAttributeException("no type tag");
         }
@@ -67,7 +75,6 @@ public final class AttributeCodec {
             return switch (stored.charAt(0)) {
                 case 's' -> text;
                 case 'i' -> Integer.valueOf(text);
-                case 'l' -> Long.valueOf(text);
                 case 'd' -> Double.valueOf(text);
                 case 'b' -> switch (text) {
                     case "true" -> Boolean.TRUE;
@@ -89,6 +96,19 @@ public final class AttributeCodec {
         } catch (RuntimeException e) {
             throw new UnreadableAttributeException("corrupt value (" + e.getClass().getSimpleName() + ")");
         }
+    }
+
+    private static boolean isLong(String s) {
+        int start = s.startsWith("-") ? 1 : 0;
+        if (s.length() == start || s.length() > 20) {
+            return false;
+        }
+        for (int i = start; i < s.length(); i++) {
+            if (s.charAt(i) < '0' || s.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return true;
     }
 
     private Jsonb jsonb() {

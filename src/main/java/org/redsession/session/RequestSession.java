@@ -120,7 +120,9 @@ public final class RequestSession {
                 }
                 if (goneReason != null) {
                     requestedSessionEnded = true;
-                    cookieMustChange = true;
+                    // A cookie whose id was rotated away is left alone: the client may already hold the new one
+                    // (a request that raced a sign-in), and clearing it would sign the user out.
+                    cookieMustChange = !"rotated".equals(goneReason);
                     manager.events().foundGone(goneReason);
                 }
             }
@@ -210,8 +212,9 @@ public final class RequestSession {
         if (s == null) {
             return;
         }
-        if (s.wasStored()) {
-            manager.store().delete(s.key(), reason);
+        SessionKey stored = s.storedKey();
+        if (stored != null) {
+            manager.store().delete(stored, reason);
         }
         s.markInvalidated();
         cookieMustChange = true;
@@ -250,8 +253,9 @@ public final class RequestSession {
             try {
                 write(s);
             } catch (SessionGoneException e) {
-                cookieMustChange = true;
-                return new CookieChange.Clear();
+                // Ended elsewhere while this request ran (sign-out, rotation): nothing was written. The cookie is
+                // left alone; the next request with it learns why the session ended.
+                return new CookieChange.None();
             }
         }
         if (!cookieMustChange) {

@@ -92,17 +92,14 @@ public final class SessionIds {
             }
         }
         String id = cookieValue.substring(0, ID_LENGTH);
-        byte[] presented;
-        try {
-            presented = Base64.getUrlDecoder().decode(cookieValue.substring(ID_LENGTH + 1));
-        } catch (IllegalArgumentException e) {
-            return Optional.empty();
-        }
+        // Compare the text as issued (not decoded bytes): base64 ignores the spare bits of the last character, so
+        // decoding would accept several spellings of one MAC.
+        byte[] presented = cookieValue.substring(ID_LENGTH + 1).getBytes(StandardCharsets.US_ASCII);
         byte[] data = id.getBytes(StandardCharsets.US_ASCII);
         boolean valid = false;
         for (byte[] key : signingKeys) {
             // Check every key (no early exit) so timing does not tell which key matched.
-            valid |= MessageDigest.isEqual(hmac(key, data), presented);
+            valid |= MessageDigest.isEqual(B64.encodeToString(hmac(key, data)).getBytes(StandardCharsets.US_ASCII), presented);
         }
         return valid ? Optional.of(id) : Optional.empty();
     }

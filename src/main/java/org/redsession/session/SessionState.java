@@ -246,13 +246,17 @@ public final class SessionState {
                     + manager.policy().maxAttributeBytes());
         }
         String f = Fields.attribute(name);
-        String previous = field(f);
+        String pendingValue = set.get(f);
+        boolean pendingRemoval = remove.contains(f);
         putField(f, encoded);
         if (totalBytes() > manager.policy().maxSessionBytes()) {
-            if (previous == null) {
-                removeField(f);
-            } else {
-                putField(f, previous);
+            // Put back exactly what was pending before, so a refused value never causes a write.
+            set.remove(f);
+            if (pendingValue != null) {
+                set.put(f, pendingValue);
+            }
+            if (pendingRemoval) {
+                remove.add(f);
             }
             throw new IllegalArgumentException("The session would exceed " + manager.policy().maxSessionBytes() + " bytes");
         }
@@ -342,6 +346,14 @@ public final class SessionState {
         }
         id = newId;
         key = newKey;
+    }
+
+    /** The key under which the session currently exists in the store (the old key after a rotation), or null. */
+    synchronized SessionKey storedKey() {
+        if (retiredKey != null) {
+            return retiredKey;
+        }
+        return persisted ? key : null;
     }
 
     /** True once the session exists in the store. */

@@ -111,7 +111,7 @@ class MultiInstanceIT {
             pool.shutdownNow();
         }
         String key = SuiteRedis.get().scanKeys("rs:s:*").stream()
-                .filter(k -> !k.endsWith(":gone") && "l:100".equals(SuiteRedis.get().call("HGET", k, "a:counter")))
+                .filter(k -> !k.endsWith(":gone") && "100".equals(SuiteRedis.get().call("HGET", k, "a:counter")))
                 .findFirst().orElse(null);
         assertEquals(true, key != null, "Redis holds counter 100 for the session");
         assertEquals(101, a.post("api/counter").json().getInt("counter"));

@@ -32,6 +32,17 @@ public class RedissonSessionStore implements SessionStore {
     private RedisKeys keys;
     private long tombstoneTtlMillis;
 
+    /** For CDI. */
+    public RedissonSessionStore() {
+    }
+
+    /** For tests and use outside CDI. */
+    RedissonSessionStore(RedissonClient redisson, String keyPrefix, long tombstoneTtlMillis) {
+        this.redisson = redisson;
+        this.keys = new RedisKeys(keyPrefix);
+        this.tombstoneTtlMillis = tombstoneTtlMillis;
+    }
+
     @Inject
     void init(RedisSettings redisSettings, SessionSettings sessionSettings) {
         keys = new RedisKeys(redisSettings.keyPrefix());

@@ -1,0 +1,299 @@
+package org.redsession.session;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+
+/** The id format, the signed cookie value, key rotation and the store key derived from an id. */
+class SessionIdsTest {
+
+    private static final Pattern URL_SAFE_47 = Pattern.compile("[A-Za-z0-9_-]{47}");
+    private static final String B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+    private static final byte[] OLD_KEY = secret("old-signing-secret");
+    private static final byte[] NEW_KEY = secret("new-signing-secret");
+    private static final byte[] ANCHOR_KEY = secret("store-anchor-secret");
+
+    private final SessionIds ids = new SessionIds(List.of(OLD_KEY));
+
+    private static byte[] secret(String seed) {
+        byte[] s = new byte[32];
+        byte[] b = seed.getBytes(StandardCharsets.US_ASCII);
+        for (int i = 0; i < s.length; i++) {
+            s[i] = (byte) (b[i % b.length] + i);
+        }
+        return s;
+    }
+
+    /** A different URL-safe character than {@code c}. */
+    private static char other(char c) {
+        return c == 'A' ? 'B' : 'A';
+    }
+
+    private static String replaceAt(String s, int index, char c) {
+        return s.substring(0, index) + c + s.substring(index + 1);
+    }
+
+    // ---- ids ------------------------------------------------------------------------------------------------
+
+    @Test
+    void newId_is47UrlSafeCharacters_andUniqueOver10000() {
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < 10_000; i++) {
+            String id = ids.newId();
+            assertTrue(URL_SAFE_47.matcher(id).matches(), "not 47 URL-safe chars: " + id);
+            assertTrue(seen.add(id), "duplicate id " + id);
+        }
+    }
+
+    @Test
+    void newId_drawsAFreshTagEachTime() {
+        Set<String> tags = new HashSet<>();
+        for (int i = 0; i < 200; i++) {
+            tags.add(ids.newId().substring(0, 4));
+        }
+        // 24 random bits per tag: 200 draws repeating more than a handful of times would mean the tag is not random
+        assertTrue(tags.size() > 190, "only " + tags.size() + " distinct tags in 200 ids");
+    }
+
+    // ---- sign / verify --------------------------------------------------------------------------------------
+
+    @Test
+    void signThenVerify_givesTheIdBack() {
+        for (int i = 0; i < 100; i++) {
+            String id = ids.newId();
+            String value = ids.sign(id);
+            assertEquals(SessionIds.MAX_COOKIE_LENGTH, value.length());
+            assertEquals(Optional.of(id), ids.verify(value));
+        }
+    }
+
+    @Test
+    void verify_valueSignedWithOldKey_isAcceptedWhileTheOldKeyIsStillListed() {
+        SessionIds before = new SessionIds(List.of(OLD_KEY));
+        SessionIds rotated = new SessionIds(List.of(NEW_KEY, OLD_KEY));
+        String id = before.newId();
+
+        assertEquals(Optional.of(id), rotated.verify(before.sign(id)));
+    }
+
+    @Test
+    void sign_afterRotation_usesTheFirstKey() {
+        SessionIds before = new SessionIds(List.of(OLD_KEY));
+        SessionIds rotated = new SessionIds(List.of(NEW_KEY, OLD_KEY));
+        SessionIds newOnly = new SessionIds(List.of(NEW_KEY));
+        String id = rotated.newId();
+
+        String value = rotated.sign(id);
+        assertNotEquals(before.sign(id), value);
+        assertEquals(Optional.of(id), newOnly.verify(value));
+        assertEquals(Optional.empty(), before.verify(value), "a value signed with the new key verified with the old");
+    }
+
+    @Test
+    void verify_valueSignedWithRemovedKey_isRejected() {
+        SessionIds before = new SessionIds(List.of(OLD_KEY));
+        SessionIds afterRemoval = new SessionIds(List.of(NEW_KEY));
+        String id = before.newId();
+
+        assertEquals(Optional.empty(), afterRemoval.verify(before.sign(id)));
+    }
+
+    @Test
+    void verify_tamperedId_isRejected() {
+        String id = ids.newId();
+        String value = ids.sign(id);
+        for (int i = 0; i < 47; i++) {
+            String tampered = replaceAt(value, i, other(value.charAt(i)));
+            assertEquals(Optional.empty(), ids.verify(tampered), "id char " + i + " changed: " + tampered);
+        }
+    }
+
+    @Test
+    void verify_tamperedMac_isRejected() {
+        String id = ids.newId();
+        String value = ids.sign(id);
+        for (int i = 48; i < value.length(); i++) {
+            String tampered = replaceAt(value, i, other(value.charAt(i)));
+            assertEquals(Optional.empty(), ids.verify(tampered), "MAC char " + i + " changed: " + tampered);
+        }
+    }
+
+    /**
+     * The MAC is 32 bytes in 43 base64url characters, so its last character carries 2 unused bits. A decoder that
+     * ignores them accepts four different cookie values for one id; only the canonical one is ever issued.
+     */
+    @Test
+    void verify_macWithNonCanonicalLastCharacter_isRejected() {
+        String id = ids.newId();
+        String value = ids.sign(id);
+        int last = value.length() - 1;
+        int index = B64URL.indexOf(value.charAt(last));
+        for (int lowBits = 1; lowBits < 4; lowBits++) {
+            String variant = replaceAt(value, last, B64URL.charAt(index ^ lowBits));
+            assertEquals(Optional.empty(), ids.verify(variant),
+                    "a cookie value that was never issued verified: " + variant + " (issued: " + value + ")");
+        }
+    }
+
+    @Test
+    void verify_wrongLength_isRejected() {
+        String value = ids.sign(ids.newId());
+        assertEquals(Optional.empty(), ids.verify(value.substring(0, value.length() - 1)));
+        assertEquals(Optional.empty(), ids.verify(value + "A"));
+        assertEquals(Optional.empty(), ids.verify(value + "="));
+        assertEquals(Optional.empty(), ids.verify(value.substring(1)));
+        assertEquals(Optional.empty(), ids.verify(value.substring(0, 47)), "the bare id is not a cookie value");
+    }
+
+    @Test
+    void verify_nonAsciiCharacter_isRejected() {
+        String value = ids.sign(ids.newId());
+        assertEquals(Optional.empty(), ids.verify(replaceAt(value, 10, 'é')));
+        assertEquals(Optional.empty(), ids.verify(replaceAt(value, 60, 'é')));
+        assertEquals(Optional.empty(), ids.verify(replaceAt(value, 20, '\u0000')));
+        assertEquals(Optional.empty(), ids.verify(replaceAt(value, 70, '+')), "standard (non-URL) base64 char");
+        assertEquals(Optional.empty(), ids.verify(replaceAt(value, 71, '/')), "standard (non-URL) base64 char");
+    }
+
+    @Test
+    void verify_nullOrEmpty_isRejected() {
+        assertEquals(Optional.empty(), ids.verify(null));
+        assertEquals(Optional.empty(), ids.verify(""));
+        assertEquals(Optional.empty(), ids.verify("."));
+    }
+
+    @Test
+    void verify_8KbValue_isRejected() {
+        String value = ids.sign(ids.newId());
+        assertEquals(Optional.empty(), ids.verify(value.repeat(8192 / value.length() + 1)));
+        assertEquals(Optional.empty(), ids.verify("A".repeat(8192)));
+    }
+
+    @Test
+    void verify_valueWithDotMoved_isRejected() {
+        String value = ids.sign(ids.newId());
+        String withoutDot = value.substring(0, 47) + value.substring(48);
+        for (int pos : new int[] {0, 4, 46, 48, 90}) {
+            String moved = withoutDot.substring(0, pos) + "." + withoutDot.substring(pos);
+            assertEquals(value.length(), moved.length());
+            if (!moved.equals(value)) {
+                assertEquals(Optional.empty(), ids.verify(moved), "dot at " + pos + ": " + moved);
+            }
+        }
+        assertEquals(Optional.empty(), ids.verify(replaceAt(value, 60, '.')), "two dots");
+    }
+
+    // ---- store keys -----------------------------------------------------------------------------------------
+
+    @Test
+    void keyOf_isStableAcrossInstancesWithTheSameLastSecret_evenWhenTheSigningKeyDiffers() {
+        SessionIds a = new SessionIds(List.of(OLD_KEY, ANCHOR_KEY));
+        SessionIds b = new SessionIds(List.of(NEW_KEY, ANCHOR_KEY));
+        SessionIds c = new SessionIds(List.of(NEW_KEY, OLD_KEY, ANCHOR_KEY));
+        SessionIds anchorOnly = new SessionIds(List.of(ANCHOR_KEY));
+        for (int i = 0; i < 50; i++) {
+            String id = a.newId();
+            SessionKey key = a.keyOf(id);
+            assertEquals(key, b.keyOf(id));
+            assertEquals(key, c.keyOf(id));
+            assertEquals(key, anchorOnly.keyOf(id));
+            assertEquals(key, new SessionIds(List.of(OLD_KEY, ANCHOR_KEY)).keyOf(id), "not stable across instances");
+        }
+    }
+
+    @Test
+    void keyOf_dependsOnTheLastSecret() {
+        SessionIds a = new SessionIds(List.of(OLD_KEY, ANCHOR_KEY));
+        SessionIds other = new SessionIds(List.of(OLD_KEY, NEW_KEY));
+        String id = a.newId();
+        assertEquals(a.keyOf(id).tag(), other.keyOf(id).tag());
+        assertNotEquals(a.keyOf(id).hash(), other.keyOf(id).hash());
+    }
+
+    @Test
+    void keyOf_differsForDifferentIdsWithTheSameTag() {
+        String id = ids.newId();
+        Set<String> hashes = new HashSet<>();
+        hashes.add(ids.keyOf(id).hash());
+        for (int i = 0; i < 100; i++) {
+            assertTrue(hashes.add(ids.keyOf(ids.rotate(id)).hash()), "hash collision");
+        }
+    }
+
+    @Test
+    void keyOf_neverContainsTheIdOrAnyEightCharPieceOfItsRandomPart() {
+        for (int n = 0; n < 300; n++) {
+            String id = ids.newId();
+            SessionKey key = ids.keyOf(id);
+            String everything = key.tag() + "|" + key.hash() + "|" + key + "|" + key.shortHash();
+            assertFalse(everything.contains(id));
+            String random = id.substring(4);
+            for (int i = 0; i + 8 <= random.length(); i++) {
+                String piece = random.substring(i, i + 8);
+                assertFalse(everything.contains(piece), "key " + everything + " contains '" + piece + "' of " + id);
+            }
+            assertTrue(key.hash().matches("[A-Za-z0-9_-]{22}"), "hash is not 22 URL-safe chars: " + key.hash());
+        }
+    }
+
+    @Test
+    void keyOf_toStringShowsOnlyTheShortHash() {
+        String id = ids.newId();
+        SessionKey key = ids.keyOf(id);
+        assertEquals("session#" + key.hash().substring(0, 8), key.toString());
+    }
+
+    // ---- rotation -------------------------------------------------------------------------------------------
+
+    @Test
+    void rotate_keepsTheFourCharTag_andChangesTheRest() {
+        for (int n = 0; n < 200; n++) {
+            String id = ids.newId();
+            String rotated = ids.rotate(id);
+            assertTrue(URL_SAFE_47.matcher(rotated).matches(), rotated);
+            assertEquals(id.substring(0, 4), rotated.substring(0, 4));
+            assertNotEquals(id.substring(4), rotated.substring(4));
+            assertEquals(Optional.of(rotated), ids.verify(ids.sign(rotated)));
+        }
+    }
+
+    @Test
+    void keyOf_rotatedId_keepsTheTag_butNotTheHash() {
+        String id = ids.newId();
+        String rotated = ids.rotate(id);
+        assertEquals(ids.keyOf(id).tag(), ids.keyOf(rotated).tag());
+        assertEquals(id.substring(0, 4), ids.keyOf(id).tag());
+        assertNotEquals(ids.keyOf(id).hash(), ids.keyOf(rotated).hash());
+    }
+
+    @Test
+    void newToken_isUrlSafe_andUnique() {
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < 1000; i++) {
+            String t = ids.newToken();
+            assertTrue(t.matches("[A-Za-z0-9_-]{43}"), t);
+            assertTrue(seen.add(t));
+        }
+    }
+
+    @Test
+    void opaque_isStableAndKeyed_andNeverContainsTheText() {
+        SessionIds same = new SessionIds(List.of(NEW_KEY, OLD_KEY));
+        SessionIds otherAnchor = new SessionIds(List.of(NEW_KEY));
+        assertEquals(ids.opaque("alice"), same.opaque("alice"));
+        assertNotEquals(ids.opaque("alice"), ids.opaque("bob"));
+        assertNotEquals(ids.opaque("alice"), otherAnchor.opaque("alice"));
+        assertFalse(ids.opaque("alice").contains("alice"));
+    }
+}

@@ -1,0 +1,518 @@
+package org.redsession.session.redis;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.redisson.Redisson;
+import org.redisson.api.RedissonClient;
+import org.redisson.client.codec.StringCodec;
+import org.redisson.config.Config;
+import org.redsession.session.AttributeCodec;
+import org.redsession.session.SessionIds;
+import org.redsession.session.SessionKey;
+import org.redsession.session.SessionStore.Loaded;
+import org.redsession.session.SessionWrite;
+import org.redsession.testsupport.RedisServer;
+
+/** {@link RedissonSessionStore} and its Lua scripts against a real redis-server. */
+class RedissonSessionStoreTest {
+
+    private static final long TTL = 600_000;
+    private static final long TOMBSTONE_TTL = 120_000;
+    private static final AtomicInteger PREFIXES = new AtomicInteger();
+
+    /** Commands Redis counts when the scripts run them; they are not round trips of the client. */
+    private static final Set<String> SCRIPT_INNER = Set.of("hgetall", "hincrby", "get", "exists", "hset", "hdel", "hget", "del",
+            "set", "pexpire");
+
+    private static RedisServer redis;
+    private static RedissonClient client;
+
+    private final SessionIds ids = new SessionIds(List.of("store-test-secret-0123456789abcdef".getBytes(
+            StandardCharsets.US_ASCII)));
+    private String prefix;
+    private RedissonSessionStore store;
+
+    @BeforeAll
+    static void startRedis() {
+        redis = RedisServer.start();
+        Config c = new Config();
+        c.setCodec(StringCodec.INSTANCE);
+        c.setUseScriptCache(true);
+        c.useSingleServer().setAddress(redis.url());
+        client = Redisson.create(c);
+    }
+
+    @AfterAll
+    static void stopRedis() {
+        if (client != null) {
+            client.shutdown();
+        }
+        if (redis != null) {
+            redis.stop();
+        }
+    }
+
+    @BeforeEach
+    void newPrefix() {
+        prefix = "rst" + PREFIXES.incrementAndGet() + ":";
+        store = new RedissonSessionStore(client, prefix, TOMBSTONE_TTL);
+    }
+
+    // ---- helpers --------------------------------------------------------------------------------------------
+
+    private SessionKey newKey() {
+        return ids.keyOf(ids.newId());
+    }
+
+    private String hashKey(SessionKey key) {
+        return prefix + "s:{" + key.tag() + "}" + key.hash();
+    }
+
+    private String tombstoneKey(SessionKey key) {
+        return hashKey(key) + ":gone";
+    }
+
+    private static SessionWrite create(SessionKey key, Map<String, String> fields) {
+        return new SessionWrite(key, null, true, fields, Set.of(), Map.of(), TTL);
+    }
+
+    private static SessionWrite update(SessionKey key, Map<String, String> set, Set<String> remove,
+            Map<String, Long> increments) {
+        return new SessionWrite(key, null, false, set, remove, increments, TTL);
+    }
+
+    private static SessionWrite rotate(SessionKey from, SessionKey to, Map<String, String> set) {
+        return new SessionWrite(to, from, false, set, Set.of(), Map.of(), TTL);
+    }
+
+    private Map<String, String> hgetall(String key) {
+        List<?> flat = (List<?>) redis.call("HGETALL", key);
+        Map<String, String> map = new HashMap<>();
+        for (int i = 0; i + 1 < flat.size(); i += 2) {
+            map.put((String) flat.get(i), (String) flat.get(i + 1));
+        }
+        return map;
+    }
+
+    private static long delta(Map<String, Long> before, Map<String, Long> after, String command) {
+        return after.getOrDefault(command, 0L) - before.getOrDefault(command, 0L);
+    }
+
+    /** EVAL and EVALSHA, including the read-only variants Redisson uses for read-only scripts on Redis 7. */
+    private static final Set<String> SCRIPT_CALLS = Set.of("evalsha", "eval", "evalsha_ro", "eval_ro");
+
+    private static long scriptRoundTrips(Map<String, Long> before, Map<String, Long> after) {
+        return SCRIPT_CALLS.stream().mapToLong(c -> delta(before, after, c)).sum();
+    }
+
+    private static long total(Map<String, Long> commands) {
+        return commands.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /** Commands in the delta that are neither run inside a script nor the measuring INFO itself (nor a keep-alive). */
+    private static Map<String, Long> outerCommands(Map<String, Long> before, Map<String, Long> after) {
+        Map<String, Long> outer = new LinkedHashMap<>();
+        for (String command : after.keySet()) {
+            long d = delta(before, after, command);
+            if (d != 0 && !SCRIPT_INNER.contains(command) && !command.equals("info") && !command.equals("ping")) {
+                outer.put(command, d);
+            }
+        }
+        return outer;
+    }
+
+    // ---- load / create --------------------------------------------------------------------------------------
+
+    @Test
+    void load_ofMissingKey_isGoneExpired() {
+        Loaded loaded = store.load(newKey());
+        assertFalse(loaded.isFound());
+        assertEquals("expired", loaded.goneReason());
+        assertTrue(loaded.fields().isEmpty());
+    }
+
+    @Test
+    void create_thenLoad_returnsTheFields_withTheTtl() {
+        SessionKey key = newKey();
+        Map<String, String> fields = Map.of("#c", "1", "#x", "2", "a:name", "s:Ada | :ü€", "a:n", "i:3");
+        assertEquals(Optional.of(Map.of()), store.save(create(key, fields)));
+
+        Loaded loaded = store.load(key);
+        assertTrue(loaded.isFound());
+        assertEquals(fields, loaded.fields());
+        long pttl = redis.ttl(hashKey(key));
+        assertTrue(pttl > TTL - 10_000 && pttl <= TTL, "PTTL " + pttl);
+    }
+
+    @Test
+    void create_overAnExistingKey_writesNothing() {
+        SessionKey key = newKey();
+        store.save(create(key, Map.of("a:x", "s:first")));
+
+        assertEquals(Optional.empty(), store.save(create(key, Map.of("a:x", "s:second", "a:y", "s:new"))));
+        assertEquals(Map.of("a:x", "s:first"), store.load(key).fields());
+    }
+
+    @Test
+    void create_overATombstone_writesNothing() {
+        SessionKey key = newKey();
+        store.save(create(key, Map.of("a:x", "s:1")));
+        store.delete(key, "logout");
+
+        assertEquals(Optional.empty(), store.save(create(key, Map.of("a:x", "s:2"))));
+        assertEquals(0L, redis.call("EXISTS", hashKey(key)));
+        assertEquals("logout", store.load(key).goneReason());
+    }
+
+    // ---- update ---------------------------------------------------------------------------------------------
+
+    @Test
+    void update_ofADeletedSession_isEmpty_andRecreatesNoKey() {
+        SessionKey key = newKey();
+        store.save(create(key, Map.of("a:x", "s:1")));
+        assertTrue(store.delete(key, "logout"));
+
+        Optional<Map<String, String>> result = store.save(update(key, Map.of("a:late", "s:write", "#a", "9"),
+                Set.of("a:x"), Map.of("a:n", 1L)));
+        assertEquals(Optional.empty(), result);
+        assertEquals(0L, redis.call("EXISTS", hashKey(key)), "the deleted session was written back");
+        assertEquals("logout", store.load(key).goneReason());
+    }
+
+    @Test
+    void update_ofAnExpiredSession_isEmpty_andRecreatesNoKey() {
+        SessionKey key = newKey();
+        assertEquals(Optional.empty(), store.save(update(key, Map.of("a:x", "s:1"), Set.of(), Map.of("a:n", 1L))));
+        assertEquals(List.of(), redis.scanKeys(prefix + "*"));
+    }
+
+    @Test
+    void update_setsFieldsAndRefreshesTheTtl() {
+        SessionKey key = newKey();
+        store.save(new SessionWrite(key, null, true, Map.of("a:x", "s:1"), Set.of(), Map.of(), 5_000));
+        assertTrue(redis.ttl(hashKey(key)) <= 5_000);
+
+        store.save(update(key, Map.of("a:y", "s:2"), Set.of(), Map.of()));
+        assertEquals(Map.of("a:x", "s:1", "a:y", "s:2"), store.load(key).fields());
+        assertTrue(redis.ttl(hashKey(key)) > 5_000, "TTL not refreshed by the update");
+    }
+
+    @Test
+    void remove_deletesOnlyTheNamedFields() {
+        SessionKey key = newKey();
+        store.save(create(key, Map.of("#c", "1", "a:a", "s:1", "a:b", "s:2", "a:c", "s:3", "a:ab", "s:4")));
+
+        store.save(update(key, Map.of(), Set.of("a:a", "a:c", "a:missing"), Map.of()));
+        assertEquals(Map.of("#c", "1", "a:b", "s:2", "a:ab", "s:4"), store.load(key).fields());
+    }
+
+    // ---- delete ---------------------------------------------------------------------------------------------
+
+    @Test
+    void delete_leavesATombstoneWithTheReasonAndATtl_andLoadReportsThatReason() {
+        SessionKey key = newKey();
+        store.save(create(key, Map.of("a:x", "s:1")));
+
+        assertTrue(store.delete(key, "revoked"));
+        assertEquals(0L, redis.call("EXISTS", hashKey(key)));
+        assertEquals("revoked", redis.call("GET", prefix + "s:{" + key.tag() + "}" + key.hash() + ":gone"));
+        long pttl = redis.ttl(tombstoneKey(key));
+        assertTrue(pttl > 0 && pttl <= TOMBSTONE_TTL, "tombstone PTTL " + pttl);
+
+        Loaded loaded = store.load(key);
+        assertFalse(loaded.isFound());
+        assertEquals("revoked", loaded.goneReason());
+        assertFalse(store.delete(newKey(), "logout"), "deleting an unknown session reports it did not exist");
+    }
+
+    // ---- rotate ---------------------------------------------------------------------------------------------
+
+    @Test
+    void rotate_movesAllFieldsToTheNewKey_andTombstonesTheOld_inOneCall() {
+        String oldId = ids.newId();
+        SessionKey oldKey = ids.keyOf(oldId);
+        SessionKey newKey = ids.keyOf(ids.rotate(oldId));
+        assertEquals(oldKey.tag(), newKey.tag());
+        Map<String, String> fields = new LinkedHashMap<>();
+        for (int i = 0; i < 50; i++) {
+            fields.put("a:f" + i, "s:value " + i);
+        }
+        fields.put("#c", "123");
+        store.save(create(oldKey, fields));
+        store.load(oldKey); // warm the script cache so the count below is of one call
+
+        Map<String, Long> before = redis.commandCalls();
+        Optional<Map<String, String>> result = store.save(rotate(oldKey, newKey, Map.of("#u", "alice", "#a", "7")));
+        Map<String, Long> after = redis.commandCalls();
+
+        assertEquals(Optional.of(Map.of()), result);
+        assertEquals(1, scriptRoundTrips(before, after), "rotation is one round trip: " + outerCommands(before, after));
+        Map<String, String> expected = new HashMap<>(fields);
+        expected.put("#u", "alice");
+        expected.put("#a", "7");
+        assertEquals(expected, hgetall(hashKey(newKey)));
+        assertEquals(0L, redis.call("EXISTS", hashKey(oldKey)));
+        assertEquals("rotated", store.load(oldKey).goneReason());
+        long newTtl = redis.ttl(hashKey(newKey));
+        long tombstoneTtl = redis.ttl(tombstoneKey(oldKey));
+        assertTrue(newTtl > 0 && newTtl <= TTL, "PTTL " + newTtl);
+        assertTrue(tombstoneTtl > 0 && tombstoneTtl <= TOMBSTONE_TTL, "tombstone PTTL " + tombstoneTtl);
+    }
+
+    @Test
+    void rotate_ofASessionThatEndedMeanwhile_isEmpty_andCreatesNothing() {
+        String oldId = ids.newId();
+        SessionKey oldKey = ids.keyOf(oldId);
+        SessionKey newKey = ids.keyOf(ids.rotate(oldId));
+        store.save(create(oldKey, Map.of("a:x", "s:1")));
+        store.delete(oldKey, "logout");
+
+        assertEquals(Optional.empty(), store.save(rotate(oldKey, newKey, Map.of("#u", "mallory"))));
+        assertEquals(0L, redis.call("EXISTS", hashKey(newKey)));
+        assertEquals("logout", store.load(oldKey).goneReason(), "the logout tombstone was replaced");
+    }
+
+    /** 5,000 one-character attributes ("a:k1" = "i:1") take about 50 KB: within a 64 KB session budget. */
+    @Test
+    void rotate_ofASessionWithManySmallAttributes_movesThemAll() {
+        String oldId = ids.newId();
+        SessionKey oldKey = ids.keyOf(oldId);
+        SessionKey newKey = ids.keyOf(ids.rotate(oldId));
+        List<String> hset = new ArrayList<>(List.of("HSET", hashKey(oldKey)));
+        for (int i = 0; i < 5000; i++) {
+            hset.add("a:k" + i);
+            hset.add("i:1");
+        }
+        redis.call(hset.toArray(String[]::new));
+        redis.call("PEXPIRE", hashKey(oldKey), Long.toString(TTL));
+
+        Optional<Map<String, String>> result = store.save(rotate(oldKey, newKey, Map.of("#u", "alice")));
+        assertEquals(Optional.of(Map.of()), result);
+        assertEquals(5001, hgetall(hashKey(newKey)).size());
+    }
+
+    /** The same session budget allows one request to set 5,000 small attributes at once. */
+    @Test
+    void save_ofManySmallAttributesAtOnce_writesThemAll() {
+        SessionKey key = newKey();
+        Map<String, String> fields = new HashMap<>();
+        for (int i = 0; i < 5000; i++) {
+            fields.put("a:k" + i, "i:1");
+        }
+        assertEquals(Optional.of(Map.of()), store.save(create(key, fields)));
+        assertEquals(5000, store.load(key).fields().size());
+    }
+
+    // ---- increments -----------------------------------------------------------------------------------------
+
+    @Test
+    void increments_200ConcurrentFrom8Threads_endAtExactly200_andKeepTheLongTag() throws Exception {
+        SessionKey key = newKey();
+        store.save(create(key, Map.of("#c", "1")));
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        CountDownLatch start = new CountDownLatch(1);
+        ConcurrentLinkedQueue<String> seen = new ConcurrentLinkedQueue<>();
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                Callable<Void> worker = () -> {
+                    start.await();
+                    for (int i = 0; i < 25; i++) {
+                        Map<String, String> out = store.save(update(key, Map.of("#a", "1"), Set.of(),
+                                Map.of("a:n", 1L))).orElseThrow();
+                        seen.add(out.get("a:n"));
+                    }
+                    return null;
+                };
+                futures.add(pool.submit(worker));
+            }
+            start.countDown();
+            for (Future<?> f : futures) {
+                f.get(30, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+
+        assertEquals("200", store.load(key).fields().get("a:n"));
+        Set<String> expected = new HashSet<>();
+        for (int i = 1; i <= 200; i++) {
+            expected.add(Integer.toString(i));
+        }
+        assertEquals(200, seen.size());
+        assertEquals(expected, new HashSet<>(seen), "every increment returned its own new value");
+    }
+
+    @Test
+    void increment_ofAnIntegerValue_keepsTheIntegerTag() {
+        SessionKey key = newKey();
+        store.save(create(key, Map.of("a:i", "i:5", "a:l", "5")));
+
+        assertEquals(Optional.of(Map.of("a:i", "i:7", "a:l", "2")),
+                store.save(update(key, Map.of(), Set.of(), Map.of("a:i", 2L, "a:l", -3L))));
+        assertEquals("i:7", store.load(key).fields().get("a:i"));
+        assertEquals("2", store.load(key).fields().get("a:l"));
+    }
+
+    @Test
+    void increment_ofAMissingOrNonNumericValue_startsFromZeroAsALong() {
+        SessionKey key = newKey();
+        store.save(create(key, Map.of("a:s", "s:text", "a:bad", "i:abc")));
+
+        assertEquals(Optional.of(Map.of("a:s", "4", "a:bad", "4", "a:new", "4")), store.save(update(key,
+                Map.of(), Set.of(), Map.of("a:s", 4L, "a:bad", 4L, "a:new", 4L))));
+    }
+
+    @Test
+    void increment_ofALongBeyond2Pow53_isExact() {
+        SessionKey key = newKey();
+        long big = (1L << 53) + 1; // 9007199254740993: not representable as a double
+        store.save(create(key, Map.of("a:big", Long.toString(big), "a:max", Long.toString(Long.MAX_VALUE - 10))));
+
+        Map<String, String> out = store.save(update(key, Map.of(), Set.of(), Map.of("a:big", 2L, "a:max", 1L)))
+                .orElseThrow();
+        assertEquals(Long.toString(big + 2), out.get("a:big"));
+        assertEquals(Long.toString(Long.MAX_VALUE - 9), out.get("a:max"));
+    }
+
+    @Test
+    void increment_ofAnIntegerAtItsMaximum_leavesAValueTheCodecCanRead() {
+        SessionKey key = newKey();
+        store.save(create(key, Map.of("a:n", "i:" + Integer.MAX_VALUE)));
+
+        String stored = store.save(update(key, Map.of(), Set.of(), Map.of("a:n", 1L))).orElseThrow().get("a:n");
+        Object decoded;
+        try {
+            decoded = new AttributeCodec(Map.of()).decode(stored);
+        } catch (RuntimeException e) {
+            throw new AssertionError("incrementing i:" + Integer.MAX_VALUE + " stored the unreadable '" + stored + "'",
+                    e);
+        }
+        assertEquals(Integer.MAX_VALUE + 1L, ((Number) decoded).longValue());
+    }
+
+    // ---- keys: TTLs, no raw ids -----------------------------------------------------------------------------
+
+    @Test
+    void everyKeyTheStoreWrites_hasATtl_andNoneContainsARawSessionId() {
+        List<String> idsUsed = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            String id = ids.newId();
+            String rotatedId = ids.rotate(id);
+            idsUsed.add(id);
+            idsUsed.add(rotatedId);
+            SessionKey key = ids.keyOf(id);
+            store.save(create(key, Map.of("#c", "1", "a:x", "s:" + i)));
+            store.save(update(key, Map.of("a:y", "s:y"), Set.of("a:x"), Map.of("a:n", 1L)));
+            if (i % 2 == 0) {
+                store.save(rotate(key, ids.keyOf(rotatedId), Map.of("#u", "u" + i)));
+            }
+            if (i % 3 == 0) {
+                store.delete(i % 2 == 0 ? ids.keyOf(rotatedId) : key, "logout");
+            }
+        }
+        store.delete(newKey(), "revoked"); // a tombstone for a session that was never stored
+
+        List<String> keys = redis.scanKeys(prefix + "*");
+        // i=0: 2 tombstones (rotated, then the new key deleted); 1: hash; 2: tombstone + hash; 3: tombstone;
+        // 4: tombstone + hash; plus the tombstone of the unknown session
+        assertEquals(9, keys.size(), keys.toString());
+        for (String k : keys) {
+            long pttl = redis.ttl(k);
+            assertTrue(pttl > 0, k + " has PTTL " + pttl);
+            for (String id : idsUsed) {
+                assertFalse(k.contains(id), k + " contains the id " + id);
+                String random = id.substring(4);
+                for (int i = 0; i + 8 <= random.length(); i++) {
+                    assertFalse(k.contains(random.substring(i, i + 8)), k + " contains part of the id " + id);
+                }
+            }
+            assertTrue(k.startsWith(prefix + "s:{"), k);
+        }
+    }
+
+    // ---- command budget -------------------------------------------------------------------------------------
+
+    @Test
+    void loadAndSave_areOneScriptRoundTripEach_andNeverUseKeysScanOrRename() {
+        SessionKey warm = newKey();
+        store.load(warm);
+        store.save(create(warm, Map.of("a:x", "s:1")));
+        store.delete(warm, "logout");
+        SessionKey key = newKey();
+        store.save(create(key, Map.of("a:x", "s:1", "a:n", "1")));
+
+        Map<String, Long> before = redis.commandCalls();
+        Loaded loaded = store.load(key);
+        Map<String, Long> afterLoad = redis.commandCalls();
+        store.save(update(key, Map.of("a:y", "s:2", "#a", "5"), Set.of("a:x"), Map.of("a:n", 1L)));
+        Map<String, Long> afterSave = redis.commandCalls();
+        store.delete(key, "logout");
+        Map<String, Long> afterDelete = redis.commandCalls();
+
+        assertTrue(loaded.isFound());
+        assertEquals(1, scriptRoundTrips(before, afterLoad), "load: " + outerCommands(before, afterLoad));
+        assertEquals(1, scriptRoundTrips(afterLoad, afterSave), "save: " + outerCommands(afterLoad, afterSave));
+        assertEquals(1, scriptRoundTrips(afterSave, afterDelete), "delete: " + outerCommands(afterSave, afterDelete));
+        assertEquals(1, total(outerCommands(before, afterLoad)), "load issued " + outerCommands(before, afterLoad));
+        assertEquals(1, total(outerCommands(afterLoad, afterSave)), "save issued " + outerCommands(afterLoad, afterSave));
+        assertEquals(1, total(outerCommands(afterSave, afterDelete)),
+                "delete issued " + outerCommands(afterSave, afterDelete));
+        assertEquals(1, delta(before, afterLoad, "hgetall"), "load reads the hash once");
+        for (String forbidden : List.of("keys", "scan", "rename", "renamenx", "hscan", "sscan")) {
+            assertEquals(0, delta(before, afterDelete, forbidden), forbidden);
+        }
+    }
+
+    /**
+     * With the script cache, a script Redis does not know yet (first use, or after a Redis restart) costs EVALSHA
+     * (answered NOSCRIPT), SCRIPT LOAD and EVALSHA again; every later call is one EVALSHA. Never KEYS, SCAN or RENAME.
+     */
+    @Test
+    void firstUseOfAScript_loadsItOnce_andLaterCallsAreOneRoundTrip() {
+        redis.call("SCRIPT", "FLUSH");
+        SessionKey key = newKey();
+        Map<String, Long> before = redis.commandCalls();
+        Loaded first = store.load(key);
+        Map<String, Long> afterFirst = redis.commandCalls();
+        Loaded second = store.load(key);
+        Map<String, Long> afterSecond = redis.commandCalls();
+
+        assertEquals("expired", first.goneReason());
+        assertEquals("expired", second.goneReason());
+        Map<String, Long> outer = outerCommands(before, afterFirst);
+        assertTrue(delta(before, afterFirst, "script|load") <= 1, "first use issued " + outer);
+        assertTrue(scriptRoundTrips(before, afterFirst) >= 1 && scriptRoundTrips(before, afterFirst) <= 2,
+                "first use issued " + outer);
+        assertTrue(total(outer) <= 3, "first use issued " + outer);
+        assertEquals(1, total(outerCommands(afterFirst, afterSecond)),
+                "second use issued " + outerCommands(afterFirst, afterSecond));
+        for (String forbidden : List.of("keys", "scan", "rename", "renamenx")) {
+            assertEquals(0, delta(before, afterSecond, forbidden), forbidden);
+        }
+    }
+}

@@ -14,6 +14,7 @@ import org.redsession.session.RequestSession;
 import org.redsession.session.SessionIdentity;
 import org.redsession.session.SessionManager;
 import org.redsession.session.SessionStoreUnavailableException;
+import org.redsession.web.RequestAttributes;
 
 /**
  * Authenticates every request from the Redis session named by its signed cookie, so any instance recognises a user
@@ -40,8 +41,12 @@ public class SessionAuthenticationMechanism implements HttpAuthenticationMechani
             if (identity != null) {
                 return context.notifyContainerAboutLogin(identity.username(), identity.roles());
             }
+            if (session.status() == RequestSession.Status.ENDED) {
+                request.setAttribute(RequestAttributes.SESSION_ENDED, session.goneReason());
+            }
         } catch (SessionStoreUnavailableException e) {
             // Remembered by the RequestSession; answered with 503 where the session is needed.
+            request.setAttribute(RequestAttributes.STORE_UNAVAILABLE, Boolean.TRUE);
         }
         return context.doNothing();
     }

@@ -1,6 +1,12 @@
 package org.redsession.account;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Collectors;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Optional;
@@ -34,9 +40,11 @@ public class AccountService {
     AccountSettings settings;
 
     private String dummyHash;
+    private Set<String> commonPasswords;
 
     @PostConstruct
     void init() {
+        commonPasswords = loadCommonPasswords();
         Map<String, String> params = new HashMap<>();
         params.put("Pbkdf2PasswordHash.Algorithm", "PBKDF2WithHmacSHA512");
         params.put("Pbkdf2PasswordHash.Iterations", Integer.toString(settings.passwordHashIterations()));
@@ -86,6 +94,43 @@ public class AccountService {
         return users.find(username);
     }
 
+    /** Every account, by name. */
+    public List<User> list() {
+        return users.list();
+    }
+
+    /**
+     * Changes a password after checking the current one.
+     *
+     * @return false when the current password is wrong
+     * @throws InvalidAccountException if the new password breaks the rules
+     */
+    public boolean changePassword(String username, String currentPassword, String newPassword) {
+        if (authenticate(username, currentPassword).isEmpty()) {
+            return false;
+        }
+        validatePassword(username, newPassword);
+        return users.updatePassword(username, hasher.generate(newPassword.toCharArray()));
+    }
+
+    /** Deletes an account. @return false if there was none */
+    public boolean delete(String username) {
+        return users.delete(username);
+    }
+
+    private static Set<String> loadCommonPasswords() {
+        try (var in = AccountService.class.getResourceAsStream("common-passwords.txt")) {
+            if (in == null) {
+                return Set.of();
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().map(String::trim)
+                    .filter(l -> !l.isEmpty() && !l.startsWith("#")).map(l -> l.toLowerCase(Locale.ROOT))
+                    .collect(Collectors.toUnmodifiableSet());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     static void validateUsername(String username) {
         if (username == null || !USERNAME.matcher(username).matches()) {
             throw new InvalidAccountException("A user name has 3 to 64 characters: letters, digits and . _ @ -, "
@@ -93,15 +138,18 @@ public class AccountService {
         }
     }
 
-    static void validatePassword(String username, String password) {
+    void validatePassword(String username, String password) {
         if (password == null || password.codePointCount(0, password.length()) < MIN_PASSWORD_LENGTH) {
             throw new InvalidAccountException("A password has at least " + MIN_PASSWORD_LENGTH + " characters");
         }
         if (password.length() > MAX_PASSWORD_LENGTH) {
             throw new InvalidAccountException("A password has at most " + MAX_PASSWORD_LENGTH + " characters");
         }
-        if (password.equalsIgnoreCase(username)) {
-            throw new InvalidAccountException("The password must not be the user name");
+        if (password.equalsIgnoreCase(username) || password.toLowerCase(Locale.ROOT).contains(username.toLowerCase(Locale.ROOT))) {
+            throw new InvalidAccountException("The password must not contain the user name");
+        }
+        if (commonPasswords.contains(password.toLowerCase(Locale.ROOT))) {
+            throw new InvalidAccountException("This password is too common; choose another");
         }
     }
 }

@@ -13,6 +13,9 @@ public interface UserRepository {
     /** Stores a new user; false if the name is taken. */
     boolean create(User user);
 
+    /** Replaces a user's password hash; false if there is no such user. */
+    boolean updatePassword(String username, String passwordHash);
+
     /** Deletes a user; false if there was none. */
     boolean delete(String username);
 

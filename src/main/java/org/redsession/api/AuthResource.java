@@ -14,11 +14,17 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
 import org.redsession.api.error.ApiException;
 import org.redsession.security.SessionAccess;
 
 /** Sign in and sign out. */
 @Path("auth")
+@Tag(name = "auth", description = "Sign in and sign out")
 @Produces(MediaType.APPLICATION_JSON)
 public class AuthResource {
 
@@ -32,6 +38,12 @@ public class AuthResource {
     HttpServletRequest request;
 
     /** {@code POST /api/auth/login} with JSON {@code {"username","password"}}. */
+    @Operation(summary = "Sign in with a JSON body; sets a new session cookie (the id rotates)")
+    @APIResponse(responseCode = "200", description = "Signed in: user name, roles and the CSRF token")
+    @APIResponse(responseCode = "401", description = "invalid_credentials")
+    @APIResponse(responseCode = "429", description = "too_many_attempts; see Retry-After")
+    @APIResponse(responseCode = "400", ref = "BadRequest")
+    @APIResponse(responseCode = "503", ref = "Unavailable")
     @POST
     @Path("login")
     @Consumes(MediaType.APPLICATION_JSON)
@@ -42,6 +54,10 @@ public class AuthResource {
     }
 
     /** {@code POST /api/auth/login} with form fields {@code username} and {@code password}. */
+    @Operation(summary = "Sign in with form fields username and password")
+    @APIResponse(responseCode = "200", description = "Signed in")
+    @APIResponse(responseCode = "401", description = "invalid_credentials")
+    @APIResponse(responseCode = "429", description = "too_many_attempts; see Retry-After")
     @POST
     @Path("login")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
@@ -60,6 +76,12 @@ public class AuthResource {
     }
 
     /** {@code POST /api/auth/logout}: ends the session; the cookie is expired. */
+    @Operation(summary = "Sign out: the session is deleted in Redis and the cookie expired")
+    @APIResponse(responseCode = "204", description = "Signed out")
+    @APIResponse(responseCode = "401", ref = "Unauthenticated")
+    @APIResponse(responseCode = "403", ref = "Forbidden")
+    @SecurityRequirement(name = "session")
+    @SecurityRequirement(name = "csrf")
     @POST
     @Path("logout")
     public Response logout() {

@@ -37,6 +37,7 @@ public class SessionSettings {
     private Duration absoluteTimeout;
     private Duration touchInterval;
     private Duration tombstoneTtl;
+    private Duration sweepInterval;
     private List<byte[]> secrets;
     private boolean secretsGenerated;
     private String cookieName;
@@ -60,6 +61,7 @@ public class SessionSettings {
                 ? idleTimeout.dividedBy(10) : Duration.ofSeconds(60);
         touchInterval = s.duration("session.touch-interval", defaultTouch.toString(), Duration.ZERO, idleTimeout.dividedBy(2));
         tombstoneTtl = s.duration("session.tombstone-ttl", "PT30M", Duration.ofSeconds(30), Duration.ofDays(1));
+        sweepInterval = s.duration("session.sweep-interval", "PT1M", Duration.ofSeconds(1), Duration.ofHours(1));
 
         secrets = new ArrayList<>();
         for (String secret : s.secret("session.secrets").map(v -> v.split(",")).orElse(new String[0])) {
@@ -122,6 +124,11 @@ public class SessionSettings {
     /** How long the marker of an ended session is kept, so that its cookie is answered with the reason. */
     public Duration tombstoneTtl() {
         return tombstoneTtl;
+    }
+
+    /** How often one instance removes expired entries from the user indexes (and counts them as expired). */
+    public Duration sweepInterval() {
+        return sweepInterval;
     }
 
     /** HMAC keys; the first signs, all verify. Never empty. */

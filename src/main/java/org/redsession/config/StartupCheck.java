@@ -21,11 +21,15 @@ public class StartupCheck {
     SessionSettings session;
     @Inject
     AccountSettings accounts;
+    @Inject
+    SecuritySettings security;
 
     void onStart(@Observes @Initialized(ApplicationScoped.class) Object ignored) {
         // Calling a method forces the lazy @ApplicationScoped beans to be created and their @PostConstruct to run.
         LOG.info(() -> "Configuration: redis " + redis.mode().name().toLowerCase() + " " + redis.address()
                 + ", idle timeout " + session.idleTimeout() + ", absolute timeout " + session.absoluteTimeout()
-                + ", cookie " + session.cookieName() + ", bootstrap admin '" + accounts.bootstrapAdminUsername() + "'");
+                + ", cookie " + session.cookieName() + ", bootstrap admin '" + accounts.bootstrapAdminUsername() + "'"
+                + ", sign-in throttle " + security.maxFailuresPerAccount() + " per account / " + security.maxFailuresPerClient()
+                + " per client in " + security.throttleWindow());
     }
 }

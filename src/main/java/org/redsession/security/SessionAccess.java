@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.Collections;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -16,7 +17,11 @@ import jakarta.security.enterprise.identitystore.CredentialValidationResult;
 import jakarta.security.enterprise.identitystore.IdentityStoreHandler;
 import jakarta.servlet.http.HttpServletRequest;
 
+import org.redsession.account.AccountService;
+import org.redsession.config.SecuritySettings;
+import org.redsession.metrics.SessionMetrics;
 import org.redsession.session.RequestSession;
+import org.redsession.session.SessionSummary;
 import org.redsession.session.SessionIdentity;
 import org.redsession.session.SessionManager;
 import org.redsession.session.SessionState;
@@ -35,7 +40,7 @@ public class SessionAccess {
 
     /** The caller's session as {@code GET /api/session} shows it. */
     public record SessionInfo(String username, Set<String> roles, Instant createdAt, Instant lastAccessedAt,
-            Instant idleExpiresAt, Instant absoluteExpiresAt, String csrfToken) {
+            Instant idleExpiresAt, Instant absoluteExpiresAt, String csrfToken, Set<String> attributes) {
     }
 
     /** Why a request is not authenticated: an error code and a message for people. */
@@ -46,6 +51,14 @@ public class SessionAccess {
     SessionManager sessions;
     @Inject
     IdentityStoreHandler identityStores;
+    @Inject
+    LoginAttempts attempts;
+    @Inject
+    SecuritySettings securitySettings;
+    @Inject
+    AccountService accounts;
+    @Inject
+    SessionMetrics metrics;
 
     private RequestSession of(HttpServletRequest request) {
         return sessions.forRequest(request::getAttribute, request::setAttribute,
@@ -54,20 +67,80 @@ public class SessionAccess {
 
     /**
      * Checks the credentials with the identity stores and, when valid, signs the caller in: the session gets a new
-     * id (the previous one stops working), the identity and a new CSRF token.
+     * id (the previous one stops working), the identity and a new CSRF token. Failed attempts are counted per account
+     * and per client address across all instances.
      *
      * @return the signed-in caller, or empty for wrong credentials
+     * @throws TooManyAttemptsException when the account or the client has failed too often recently
      */
     public Optional<SignedIn> login(HttpServletRequest request, String username, String password) {
+        String client = ClientAddress.of(request, securitySettings.trustedProxies());
+        long wait = attempts.blockedFor(username, client);
+        if (wait > 0) {
+            metrics.loginThrottled();
+            throw new TooManyAttemptsException(wait);
+        }
         CredentialValidationResult result = identityStores.validate(
                 new UsernamePasswordCredential(username, new Password(password)));
         if (result.getStatus() != CredentialValidationResult.Status.VALID) {
+            attempts.failed(username, client);
+            metrics.loginFailed();
             return Optional.empty();
         }
+        attempts.succeeded(username);
+        metrics.loginSucceeded();
         String name = result.getCallerPrincipal().getName();
         Set<String> roles = new TreeSet<>(result.getCallerGroups());
-        SessionState session = of(request).login(name, roles);
+        SessionState session = of(request).login(name, roles, client, request.getHeader("User-Agent"));
         return Optional.of(new SignedIn(name, roles, session.csrfToken()));
+    }
+
+    /** One of the caller's sessions, as "my sessions" lists them. */
+    public record MySession(SessionSummary session, boolean current) {
+    }
+
+    /** The caller's live sessions, the current one marked. */
+    public List<MySession> mySessions(HttpServletRequest request) {
+        SessionState s = of(request).current();
+        SessionIdentity identity = s == null ? null : s.identity().orElse(null);
+        if (identity == null) {
+            return List.of();
+        }
+        String currentHandle = SessionManager.handleOf(s.key());
+        return sessions.sessionsOf(identity.username()).stream()
+                .map(x -> new MySession(x, x.handle().equals(currentHandle))).toList();
+    }
+
+    /** Ends one of the caller's sessions. @return false when the handle is not one of the caller's live sessions */
+    public boolean revokeMine(HttpServletRequest request, String handle) {
+        SessionIdentity identity = of(request).identity().orElse(null);
+        if (identity == null) {
+            return false;
+        }
+        if (handle != null && handle.equals(SessionManager.handleOf(of(request).current().key()))) {
+            of(request).invalidate("logout");
+            return true;
+        }
+        return sessions.revoke(identity.username(), handle, "revoked");
+    }
+
+    /** Ends every other session of the caller; the current one stays signed in with a new id. */
+    public int revokeOthers(HttpServletRequest request) {
+        return of(request).revokeOthers("revoked");
+    }
+
+    /**
+     * Changes the caller's password: every other session ends, the current one gets a new id.
+     *
+     * @return false when the current password is wrong
+     */
+    public boolean changePassword(HttpServletRequest request, String currentPassword, String newPassword) {
+        SessionIdentity identity = of(request).identity().orElseThrow(() -> new IllegalStateException("not signed in"));
+        if (!accounts.changePassword(identity.username(), currentPassword, newPassword)) {
+            return false;
+        }
+        of(request).revokeOthers("password_changed");
+        return true;
     }
 
     /** Ends the caller's session. @return false when there was no live session */
@@ -85,7 +158,10 @@ public class SessionAccess {
         return of(request).identity();
     }
 
-    /** Describes the caller's live session and refreshes its idle deadline. */
+    /**
+     * Describes the caller's live session and refreshes its idle deadline. Listing the attribute names reads every
+     * attribute, so unreadable ones are found (and counted) here.
+     */
     public Optional<SessionInfo> describeAndTouch(HttpServletRequest request) {
         SessionState s = of(request).current();
         if (s == null) {
@@ -96,7 +172,7 @@ public class SessionAccess {
         return Optional.of(new SessionInfo(identity.map(SessionIdentity::username).orElse(null),
                 identity.map(SessionIdentity::roles).orElse(Set.of()), Instant.ofEpochMilli(s.createdAt()),
                 Instant.ofEpochMilli(of(request).now()), Instant.ofEpochMilli(s.idleDeadline()),
-                Instant.ofEpochMilli(s.absoluteDeadline()), s.csrfToken()));
+                Instant.ofEpochMilli(s.absoluteDeadline()), s.csrfToken(), s.getAttributeNames()));
     }
 
     /** Atomically adds one to the integer session attribute {@code name} and returns the new value. */

@@ -21,6 +21,10 @@ public final class Fields {
     public static final String CSRF = "#t";
     /** Time of the last sign-in, epoch milliseconds. */
     public static final String AUTH_TIME = "#l";
+    /** Client address at sign-in. */
+    public static final String IP_ADDRESS = "#ip";
+    /** Client User-Agent at sign-in (truncated). */
+    public static final String USER_AGENT = "#ua";
     /** Prefix of attribute fields. */
     public static final String ATTRIBUTE_PREFIX = "a:";
 

@@ -49,6 +49,7 @@ public final class RequestSession {
     private final boolean cookieRejected;
     private final long now;
     private boolean loaded;
+    private int roundTrips;
     private SessionStoreUnavailableException storeFailure;
     private SessionState current;
     private String goneReason;
@@ -102,7 +103,10 @@ public final class RequestSession {
                 SessionKey key = manager.ids().keyOf(requestedId);
                 SessionStore.Loaded result;
                 try {
+                    long start = System.nanoTime();
+                    roundTrips++;
                     result = manager.store().load(key);
+                    manager.events().loaded(System.nanoTime() - start);
                 } catch (SessionStoreUnavailableException e) {
                     storeFailure = e;
                     throw e;
@@ -188,18 +192,67 @@ public final class RequestSession {
     }
 
     /**
-     * Signs a user in: the session (created if needed) gets a new id, the identity and a new CSRF token. The old
-     * id stops working at once when the request commits, so a fixated id never becomes a signed-in session.
+     * Signs a user in: the session (created if needed) gets a new id in the user's slot, the identity, the client's
+     * address and agent, and a new CSRF token, and is written at once. The old id stops working at once, so a
+     * fixated id never becomes a signed-in session. Beyond the per-user limit the store ends the user's least
+     * recently active sessions.
+     *
+     * @param ipAddress client address to show in "my sessions", may be null
+     * @param userAgent client User-Agent, may be null
      */
-    public SessionState login(String username, Set<String> roles) {
+    public SessionState login(String username, Set<String> roles, String ipAddress, String userAgent) {
+        // The sign-in time is read now, not at the start of the request, so that a revocation that happened while
+        // the credentials were being checked does not refuse the new session.
+        return signIn(username, roles, ipAddress, userAgent, Math.max(now, manager.clockMillis()));
+    }
+
+    /**
+     * Ends every other session of the signed-in user (for example after a password change): the current session
+     * gets a new id and stays signed in; every session signed in before now is refused from now on, even one the
+     * user's index missed.
+     *
+     * @return the number of other sessions deleted
+     * @throws IllegalStateException if the request has no signed-in session
+     */
+    public int revokeOthers(String reason) {
         SessionState s = current();
-        if (s == null) {
-            s = getOrCreate();
-        } else {
-            changeId();
+        SessionIdentity identity = s == null ? null : s.identity().orElse(null);
+        if (identity == null) {
+            throw new IllegalStateException("There is no signed-in session");
         }
-        s.setIdentity(new SessionIdentity(username, roles), manager.ids().newToken());
+        signIn(identity.username(), identity.roles(), null, null, now);
+        UserRef user = manager.ids().userRef(identity.username());
+        int revoked = manager.store().revokeAll(user, now, reason, current().key().hash());
+        manager.events().revoked(revoked);
+        return revoked;
+    }
+
+    private SessionState signIn(String username, Set<String> roles, String ipAddress, String userAgent, long authTime) {
+        UserRef user = manager.ids().userRef(username);
+        SessionState s = current();
+        if (s != null && s.identity().map(i -> !i.username().equals(username)).orElse(false)) {
+            // Another user signs in on this browser: nothing of the previous user's session is carried over.
+            invalidate("logout");
+            s = null;
+            current = null;
+        }
+        if (s == null) {
+            String id = manager.ids().newIdFor(user);
+            s = new SessionState(manager, id, manager.ids().keyOf(id), now);
+            current = s;
+            listener.created(s);
+        } else {
+            String oldId = s.id();
+            String newId = manager.ids().newIdFor(user);
+            s.rotate(newId, manager.ids().keyOf(newId));
+            listener.idChanged(s, oldId);
+            manager.events().idChanged(s, oldId);
+        }
+        cookieMustChange = true;
+        s.setIdentity(new SessionIdentity(username, roles), manager.ids().newToken(), authTime);
+        s.setClient(ipAddress, userAgent);
         s.markAccessed();
+        write(s);
         return s;
     }
 
@@ -214,7 +267,9 @@ public final class RequestSession {
         }
         SessionKey stored = s.storedKey();
         if (stored != null) {
-            manager.store().delete(stored, reason);
+            UserRef user = s.identity().map(i -> manager.ids().userRef(i.username())).orElse(null);
+            roundTrips++;
+            manager.store().delete(stored, user, reason);
         }
         s.markInvalidated();
         cookieMustChange = true;
@@ -248,6 +303,16 @@ public final class RequestSession {
      * @throws SessionStoreUnavailableException if the store cannot be reached
      */
     public CookieChange commit() {
+        try {
+            return commitChanges();
+        } finally {
+            if (roundTrips > 0) {
+                manager.events().requestDone(roundTrips);
+            }
+        }
+    }
+
+    private CookieChange commitChanges() {
         SessionState s = loaded ? current : null;
         if (s != null && !s.isInvalidated()) {
             try {
@@ -275,8 +340,11 @@ public final class RequestSession {
         if (w.isEmpty()) {
             return Map.of();
         }
-        boolean created = w.get().create();
+        boolean created = w.get().create() && w.get().retiredKey() == null;
+        long start = System.nanoTime();
+        roundTrips++;
         Optional<Map<String, String>> result = manager.store().save(w.get());
+        manager.events().committed(System.nanoTime() - start);
         if (result.isEmpty()) {
             s.markInvalidated();
             throw new SessionGoneException(w.get().key());

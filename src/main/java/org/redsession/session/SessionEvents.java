@@ -29,6 +29,22 @@ public interface SessionEvents {
     default void attributeQuarantined() {
     }
 
+    /** Sessions of a user were ended by an administrative action or a limit (revoke, revoke-all, eviction). */
+    default void revoked(int count) {
+    }
+
+    /** A session was loaded from the store, taking {@code nanos}. */
+    default void loaded(long nanos) {
+    }
+
+    /** A session's changes were written to the store, taking {@code nanos}. */
+    default void committed(long nanos) {
+    }
+
+    /** A request that used the session store finished, after {@code roundTrips} store calls. */
+    default void requestDone(int roundTrips) {
+    }
+
     /** No-op events. */
     SessionEvents NONE = new SessionEvents() {
     };

@@ -62,6 +62,20 @@ public final class SessionIds {
         return id.substring(0, TAG_LENGTH) + randomPart();
     }
 
+    /**
+     * A fresh id in the slot bucket of a user: every signed-in session of one user shares its tag with the user's
+     * session index and revocation marker, so a single script can update them together (also in Redis Cluster).
+     */
+    public String newIdFor(UserRef user) {
+        return user.tag() + randomPart();
+    }
+
+    /** The store reference of a user: the user's slot tag (a keyed hash, 24 bits) and name. */
+    public UserRef userRef(String username) {
+        byte[] digest = hmac(hashKey, ("user/" + username).getBytes(StandardCharsets.UTF_8));
+        return new UserRef(B64.encodeToString(new byte[] {digest[0], digest[1], digest[2]}), username);
+    }
+
     private String randomPart() {
         byte[] bytes = new byte[32];
         random.nextBytes(bytes);

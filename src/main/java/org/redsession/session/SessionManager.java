@@ -2,6 +2,7 @@ package org.redsession.session;
 
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -94,6 +95,57 @@ public final class SessionManager {
         return values;
     }
 
+    /** The live sessions of a user (from the user's index). */
+    public List<SessionSummary> sessionsOf(String username) {
+        return store.sessionsOf(ids.userRef(username));
+    }
+
+    /**
+     * Ends one session of a user.
+     *
+     * @param handle the opaque handle from {@link #sessionsOf}
+     * @return false when the handle does not name a live session of that user
+     */
+    public boolean revoke(String username, String handle, String reason) {
+        if (handle == null || !handle.matches("[A-Za-z0-9_-]{22}")) {
+            return false;
+        }
+        boolean done = store.revoke(ids.userRef(username), handle, reason);
+        if (done) {
+            events.revoked(1);
+        }
+        return done;
+    }
+
+    /** Ends every session of a user at once (also sessions the index missed). @return sessions deleted */
+    public int revokeAll(String username, String reason) {
+        int n = store.revokeAll(ids.userRef(username), clock.millis(), reason, null);
+        events.revoked(n);
+        return n;
+    }
+
+    /** The number of live signed-in sessions of these users. */
+    public long countSessions(Collection<String> usernames) {
+        return store.countSessions(usernames.stream().map(ids::userRef).toList());
+    }
+
+    /**
+     * Removes expired entries from the given users' indexes, if no other instance did so within {@code interval}.
+     *
+     * @return the number of sessions found expired, or -1 when another instance holds the sweep
+     */
+    public long sweepExpired(Collection<String> usernames, long intervalMillis) {
+        if (!store.tryLease("expiry-sweep", Math.max(1000, intervalMillis - 1000))) {
+            return -1;
+        }
+        return store.pruneExpired(usernames.stream().map(ids::userRef).toList());
+    }
+
+    /** The opaque handle of a session key, as {@link #sessionsOf} reports it. */
+    public static String handleOf(SessionKey key) {
+        return key.hash();
+    }
+
     /** Name of the session cookie. */
     public String cookieName() {
         return cookieName;
@@ -102,6 +154,10 @@ public final class SessionManager {
     /** The signed cookie value of a session id. */
     public String cookieValue(String id) {
         return ids.sign(id);
+    }
+
+    long clockMillis() {
+        return clock.millis();
     }
 
     SessionStore store() {

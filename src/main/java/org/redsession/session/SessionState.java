@@ -176,14 +176,28 @@ public final class SessionState {
 
     public synchronized long authTime() {
         String v = field(Fields.AUTH_TIME);
-        return v == null ? 0 : Long.parseLong(v);
+        try {
+            return v == null ? 0 : Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 
-    synchronized void setIdentity(SessionIdentity identity, String csrfToken) {
+    synchronized void setIdentity(SessionIdentity identity, String csrfToken, long authTime) {
         putField(Fields.USER, identity.username());
         putField(Fields.ROLES, String.join(",", new TreeSet<>(identity.roles())));
         putField(Fields.CSRF, csrfToken);
-        putField(Fields.AUTH_TIME, Long.toString(now));
+        putField(Fields.AUTH_TIME, Long.toString(authTime));
+    }
+
+    /** Records the client of the sign-in (shown in "my sessions"); null values are left out. */
+    synchronized void setClient(String ipAddress, String userAgent) {
+        if (ipAddress != null) {
+            putField(Fields.IP_ADDRESS, ipAddress);
+        }
+        if (userAgent != null) {
+            putField(Fields.USER_AGENT, userAgent.length() > 256 ? userAgent.substring(0, 256) : userAgent);
+        }
     }
 
     // ---- attributes -----------------------------------------------------------------------------------------
@@ -383,13 +397,25 @@ public final class SessionState {
         if (!create && !isDirty() && !touchDue) {
             return Optional.empty();
         }
-        Map<String, String> fields = new LinkedHashMap<>(set);
-        fields.put(Fields.LAST_ACCESS, Long.toString(now));
         long ttl = Math.min(now + maxInactiveSeconds() * 1000L, absoluteDeadline) - now;
         if (ttl <= 0) {
             return Optional.empty();
         }
-        return Optional.of(new SessionWrite(key, create ? null : retiredKey, create, fields, remove, increments, ttl));
+        UserRef user = identity().map(i -> manager.ids().userRef(i.username())).orElse(null);
+        if (!create && retiredKey != null && !retiredKey.tag().equals(key.tag())) {
+            // Moving to another slot (a sign-in into the user's slot): write every field under the new key, then
+            // retire the old key separately.
+            Map<String, String> all = new LinkedHashMap<>();
+            for (String f : allFieldNames()) {
+                all.put(f, field(f));
+            }
+            all.put(Fields.LAST_ACCESS, Long.toString(now));
+            return Optional.of(new SessionWrite(key, retiredKey, true, all, Set.of(), increments, ttl, user, authTime()));
+        }
+        Map<String, String> fields = new LinkedHashMap<>(set);
+        fields.put(Fields.LAST_ACCESS, Long.toString(now));
+        return Optional.of(new SessionWrite(key, create ? null : retiredKey, create, fields, remove, increments, ttl,
+                user, authTime()));
     }
 
     /** Records that {@link #pendingWrite()} was applied; returns to a clean state with the new values. */

@@ -1,25 +1,30 @@
 package org.redsession.session;
 
+import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * The port between the session layer and its storage. Each call is at most one round trip to the store.
- * Implementations throw {@link SessionStoreUnavailableException} when the store cannot answer; they never
- * report an error as "not found".
+ * The port between the session layer and its storage. Implementations throw {@link
+ * SessionStoreUnavailableException} when the store cannot answer; they never report an error as "not found".
+ * Loading and saving a session are one round trip each.
  */
 public interface SessionStore {
 
     /**
-     * Loads a session's fields, or learns why it is gone.
+     * Loads a session's fields, or learns why it is gone. A signed-in session whose user was revoked after its
+     * sign-in (see {@link #revokeAll}) is gone.
      *
      * @return the stored fields, or {@link Loaded#gone} with the reason the session ended ("expired" when unknown)
      */
     Loaded load(SessionKey key);
 
     /**
-     * Applies one request's changes atomically. An existing session that has meanwhile been deleted is not
-     * written again (no resurrection); a new session is only created if neither it nor its tombstone exists.
+     * Applies one request's changes atomically. An existing session that has meanwhile been deleted or revoked is
+     * not written again (no resurrection); a new session is only created if neither it nor its tombstone exists.
+     * A signed-in session is kept in its user's index; creating one beyond the per-user limit ends the user's
+     * least recently active sessions (reason "evicted").
      *
      * @return empty if nothing was written because the session is gone; else the values of incremented fields
      */
@@ -28,9 +33,43 @@ public interface SessionStore {
     /**
      * Deletes a session and leaves a tombstone with the reason, so later requests with its cookie learn why.
      *
+     * @param user the session's user (its index entry is removed), or null
      * @return whether the session existed
      */
-    boolean delete(SessionKey key, String reason);
+    boolean delete(SessionKey key, UserRef user, String reason);
+
+    /** The live sessions of a user, from the user's index (never a scan), stale entries pruned. */
+    List<SessionSummary> sessionsOf(UserRef user);
+
+    /**
+     * Ends one session of a user, if the handle names one of that user's sessions.
+     *
+     * @return false when it is not the user's (or no longer exists)
+     */
+    boolean revoke(UserRef user, String handle, String reason);
+
+    /**
+     * Ends every session of a user: one write marks the user revoked for sessions signed in before {@code notBefore}
+     * (so a session missing from the index is refused too), then every indexed session except {@code keep} is
+     * deleted.
+     *
+     * @param keep handle of a session to leave alone (signed in at or after {@code notBefore}), or null
+     * @return the number of sessions deleted
+     */
+    int revokeAll(UserRef user, long notBefore, String reason, String keep);
+
+    /** The number of live signed-in sessions of these users. */
+    long countSessions(Collection<UserRef> users);
+
+    /**
+     * Removes index entries whose idle deadline has passed (their sessions expired by TTL), for these users.
+     *
+     * @return the number of entries removed: sessions that expired since the last sweep
+     */
+    long pruneExpired(Collection<UserRef> users);
+
+    /** Takes a named lease for {@code ttlMillis} if nobody holds it, so that one instance does periodic work. */
+    boolean tryLease(String name, long ttlMillis);
 
     /**
      * What {@link #load} found.

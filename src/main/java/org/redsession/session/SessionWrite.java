@@ -5,19 +5,25 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * One request's changes to one session, applied by {@link SessionStore#save} in a single round trip.
+ * One request's changes to one session, applied by {@link SessionStore#save} in a single round trip (two when a
+ * sign-in moves an anonymous session into its user's slot, see {@code retiredKey}).
  *
  * @param key          where the session is written
- * @param retiredKey   when the id was rotated in this request and the session already existed: the old key,
- *                     whose fields move to {@code key} and which is replaced by a tombstone; else null
- * @param create       true when the session does not exist in the store yet
+ * @param retiredKey   when the id was rotated in this request and the session already existed: the old key, which
+ *                     is replaced by a tombstone ("rotated"). With {@code create} false its fields move to {@code key}
+ *                     inside one script (same slot tag); with {@code create} true {@code set} carries every field
+ *                     and the old key is retired in a second call (different slot tags); else null
+ * @param create       true when {@code key} does not exist in the store yet
  * @param set          fields to write (metadata and encoded attributes)
  * @param remove       fields to delete
  * @param increments   integer attributes to add to atomically (field to delta); their new values are returned
- * @param ttlMillis    time to live of the session key after this write (never more than the absolute deadline)
+ * @param ttlMillis    time to live of the session key after this write (never beyond the absolute deadline)
+ * @param user         the signed-in user of the session after this write, or null; the store keeps the user's
+ *                     session index in step and refuses to write a session revoked for that user
+ * @param loginTime    the session's sign-in time (epoch ms), compared with the user's revocation time; 0 if none
  */
 public record SessionWrite(SessionKey key, SessionKey retiredKey, boolean create, Map<String, String> set,
-        Set<String> remove, Map<String, Long> increments, long ttlMillis) {
+        Set<String> remove, Map<String, Long> increments, long ttlMillis, UserRef user, long loginTime) {
 
     public SessionWrite {
         Objects.requireNonNull(key, "key");

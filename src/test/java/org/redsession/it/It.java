@@ -49,6 +49,12 @@ final class It {
         return value == null ? null : value.substring(0, value.indexOf('.'));
     }
 
+    /** The body of a response as a JSON array (asserting 200). */
+    static jakarta.json.JsonArray array(TestClient.Res res) {
+        assertEquals(200, res.status(), () -> "status of " + res);
+        return jakarta.json.Json.createReader(new java.io.StringReader(res.body())).readArray();
+    }
+
     static void assertError(TestClient.Res res, int status, String code) {
         assertEquals(status, res.status(), () -> "status of " + res);
         assertEquals(code, res.json().getString("error"), () -> "error code of " + res);

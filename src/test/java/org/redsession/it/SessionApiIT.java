@@ -265,7 +265,8 @@ class SessionApiIT {
             assertTrue(took.compareTo(Duration.ofSeconds(5)) < 0, () -> "503 took " + took);
             It.assertError(client.post("api/counter"), 503, "session_store_unavailable");
             TestClient probe = new TestClient(URI.create(base.toString()));
-            assertEquals(503, probe.get("health/ready").status());
+            assertEquals(503, probe.get("health/ready").status(), "readiness is DOWN while Redis is");
+            assertEquals(200, probe.get("health/live").status(), "liveness stays UP");
         } finally {
             redis.restart();
         }
@@ -288,5 +289,59 @@ class SessionApiIT {
         TestClient stale = new TestClient(client.base());
         stale.setCookie(It.COOKIE, cookie);
         It.assertError(stale.get("api/me"), 401, "session_expired");
+    }
+
+    private static double metric(String text, String name) {
+        return text.lines().filter(l -> l.startsWith(name + "{") || l.startsWith(name + " "))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
+    @Test
+    void metrics_countSignInsSessionsAndRedisLatency_inPrometheusText() throws Exception {
+        TestClient probe = new TestClient(base.toURI());
+        String before = probe.get("metrics?scope=application").body();
+        It.loginAdmin(client);
+        client.post("api/counter");
+        client.postJson("api/auth/login", "{\"username\":\"" + It.ADMIN + "\",\"password\":\"not the password\"}");
+        TestClient forged = new TestClient(base.toURI());
+        forged.setCookie(It.COOKIE, "forged-value");
+        forged.get("api/me");
+        TestClient.Res res = probe.get("metrics?scope=application");
+        assertEquals(200, res.status(), res::toString);
+        String after = res.body();
+        assertTrue(metric(after, "logins_succeeded_total") >= metric(before, "logins_succeeded_total") + 1, after);
+        assertTrue(metric(after, "logins_failed_total") >= metric(before, "logins_failed_total") + 1, after);
+        assertTrue(metric(after, "sessions_created_total") >= metric(before, "sessions_created_total") + 1, after);
+        assertTrue(metric(after, "session_cookies_rejected_total") >= metric(before, "session_cookies_rejected_total") + 1, after);
+        assertTrue(metric(after, "session_redis_load_seconds_count") > metric(before, "session_redis_load_seconds_count"), after);
+        assertTrue(metric(after, "session_redis_commit_seconds_count") > metric(before, "session_redis_commit_seconds_count"), after);
+        assertTrue(after.contains("session_redis_commands_per_request"), after);
+        assertTrue(metric(after, "sessions_active") >= 1, after);
+        for (String name : List.of("sessions_expired_total", "sessions_invalidated_total", "sessions_revoked_total",
+                "sessions_rotated_total", "logins_throttled_total", "session_attributes_quarantined_total")) {
+            assertTrue(after.contains(name), () -> name + " missing from /metrics");
+        }
+    }
+
+    @Test
+    void openapi_describesEveryEndpoint() throws Exception {
+        TestClient.Res res = new TestClient(base.toURI()).get("openapi");
+        assertEquals(200, res.status(), res::toString);
+        for (String path : List.of("/api/auth/login", "/api/auth/logout", "/api/session", "/api/me", "/api/counter",
+                "/api/me/sessions", "/api/me/sessions/{id}", "/api/me/password", "/api/admin/users",
+                "/api/admin/users/{username}", "/api/admin/users/{username}/sessions", "/api/admin/stats")) {
+            assertTrue(res.body().contains(path + ":"), () -> path + " missing from /openapi");
+        }
+        assertTrue(res.body().contains("session_store_unavailable"), "error examples are described");
+        assertTrue(res.body().contains("X-CSRF-Token"), "the CSRF header is described");
+    }
+
+    @Test
+    void health_readinessIncludesRedis_andLivenessIsUp() throws Exception {
+        TestClient probe = new TestClient(base.toURI());
+        TestClient.Res ready = probe.get("health/ready");
+        assertEquals(200, ready.status(), ready::toString);
+        assertTrue(ready.body().contains("\"redis\""), ready::toString);
+        assertEquals(200, probe.get("health/live").status());
     }
 }

@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -81,6 +82,16 @@ class RequestSessionTest {
         rs.getOrCreate().setAttribute(attribute, value);
         CookieChange change = rs.commit();
         return assertInstanceOf(CookieChange.Set.class, change).value();
+    }
+
+    /** Like {@link #newStoredSession}, in a slot other than the user's (so a sign-in has to move it). */
+    private String newStoredSessionOutsideTheSlotOf(UserRef user, String attribute, Object value) {
+        while (true) {
+            String cookie = newStoredSession(attribute, value);
+            if (!idOf(cookie).startsWith(user.tag())) {
+                return cookie;
+            }
+        }
     }
 
     private String idOf(String cookie) {
@@ -307,27 +318,31 @@ class RequestSessionTest {
 
     @Test
     void loginOnExistingSession_rotatesTheId_tombstonesTheOldKey_andStoresIdentityAndCsrfToken() {
-        String oldCookie = newStoredSession("cart", "3 items");
+        UserRef alice = ids.userRef("alice");
+        String oldCookie = newStoredSessionOutsideTheSlotOf(alice, "cart", "3 items");
         String oldId = idOf(oldCookie);
         SessionKey oldKey = ids.keyOf(oldId);
         store.resetCounts();
 
         RequestSession rs = request(oldCookie);
-        SessionState s = rs.login("alice", Set.of("user", "admin"));
+        SessionState s = rs.login("alice", Set.of("user", "admin"), "198.51.100.7", "JUnit/5");
+        assertEquals(1, store.saveCount, "the sign-in is written at once");
         CookieChange change = rs.commit();
 
         String newCookie = assertInstanceOf(CookieChange.Set.class, change).value();
         String newId = idOf(newCookie);
         assertNotEquals(oldId, newId);
         assertEquals(newId, s.id());
-        assertEquals(oldId.substring(0, 4), newId.substring(0, 4), "the slot tag survives rotation");
+        assertEquals(alice.tag(), newId.substring(0, 4), "a sign-in moves the session into its user's slot");
         SessionKey newKey = ids.keyOf(newId);
 
-        assertEquals(1, store.saveCount);
+        assertEquals(1, store.saveCount, "commit after the sign-in writes nothing more");
         SessionWrite w = store.saves.get(0).write();
-        assertFalse(w.create());
+        assertTrue(w.create(), "the key in the user's slot is created with every field");
         assertEquals(oldKey, w.retiredKey());
         assertEquals(newKey, w.key());
+        assertEquals(alice, w.user());
+        assertEquals(T0, w.loginTime());
 
         assertFalse(store.hashes.containsKey(oldKey));
         assertEquals("rotated", store.tombstones.get(oldKey));
@@ -336,6 +351,9 @@ class RequestSessionTest {
         assertEquals("admin,user", stored.get(Fields.ROLES));
         assertNotNull(stored.get(Fields.CSRF));
         assertTrue(stored.get(Fields.CSRF).length() >= 43);
+        assertEquals(Long.toString(T0), stored.get(Fields.AUTH_TIME));
+        assertEquals("198.51.100.7", stored.get(Fields.IP_ADDRESS));
+        assertEquals("JUnit/5", stored.get(Fields.USER_AGENT));
         assertEquals("s:3 items", stored.get("a:cart"), "attributes move with the session");
 
         RequestSession withNew = request(newCookie);
@@ -352,14 +370,29 @@ class RequestSessionTest {
     }
 
     @Test
+    void changeId_keepsTheSlotTag() {
+        String cookie = newStoredSession("a", "b");
+        RequestSession rs = request(cookie);
+        String newId = rs.changeId();
+        String newCookie = assertInstanceOf(CookieChange.Set.class, rs.commit()).value();
+        assertEquals(idOf(cookie).substring(0, 4), newId.substring(0, 4), "the slot tag survives rotation");
+        assertEquals(newId, idOf(newCookie));
+        SessionWrite w = store.saves.get(store.saves.size() - 1).write();
+        assertFalse(w.create());
+        assertEquals(keyOf(cookie), w.retiredKey());
+        assertEquals("rotated", store.tombstones.get(keyOf(cookie)));
+        assertEquals("b", request(newCookie).current().getAttribute("a"));
+    }
+
+    @Test
     void loginTwice_issuesANewCsrfTokenEachTime() {
         RequestSession first = request();
-        first.login("alice", Set.of("user"));
+        first.login("alice", Set.of("user"), null, null);
         String cookie1 = assertInstanceOf(CookieChange.Set.class, first.commit()).value();
         String token1 = request(cookie1).current().csrfToken();
 
         RequestSession second = request(cookie1);
-        second.login("alice", Set.of("user"));
+        second.login("alice", Set.of("user"), null, null);
         String cookie2 = assertInstanceOf(CookieChange.Set.class, second.commit()).value();
         String token2 = request(cookie2).current().csrfToken();
         assertNotNull(token1);
@@ -369,7 +402,7 @@ class RequestSessionTest {
     @Test
     void loginWithoutSession_createsOne() {
         RequestSession rs = request();
-        SessionState s = rs.login("bob", Set.of());
+        SessionState s = rs.login("bob", Set.of(), null, null);
         CookieChange change = rs.commit();
 
         String cookie = assertInstanceOf(CookieChange.Set.class, change).value();
@@ -393,7 +426,7 @@ class RequestSessionTest {
         logout.commit();
 
         RequestSession rs = request(cookie);
-        rs.login("carol", Set.of("user"));
+        rs.login("carol", Set.of("user"), null, null);
         String fresh = assertInstanceOf(CookieChange.Set.class, rs.commit()).value();
         assertNotEquals(idOf(cookie), idOf(fresh));
         assertEquals("logout", store.tombstones.get(keyOf(cookie)));
@@ -662,6 +695,175 @@ class RequestSessionTest {
         assertEquals(0, store.saveCount, "nothing changed in this request, within the touch interval");
     }
 
+    // ---- per-user index, revocation, eviction ---------------------------------------------------------------
+
+    /** Signs a user in on a request without a session; returns the cookie. */
+    private String signedIn(String username, String ip, String userAgent) {
+        RequestSession rs = request();
+        rs.login(username, Set.of("user"), ip, userAgent);
+        return assertInstanceOf(CookieChange.Set.class, rs.commit()).value();
+    }
+
+    private String signedIn(String username) {
+        return signedIn(username, null, null);
+    }
+
+    @Test
+    void login_onAnAnonymousSessionInAnotherSlot_tombstonesTheOldKeyRotated_andIndexesTheNewIdInTheUsersSlot() {
+        UserRef alice = ids.userRef("alice");
+        String anonymous = newStoredSessionOutsideTheSlotOf(alice, "cart", "1 item");
+        SessionKey oldKey = keyOf(anonymous);
+        advance(Duration.ofMinutes(1));
+
+        RequestSession rs = request(anonymous);
+        rs.login("alice", Set.of("user"), "203.0.113.9", "Firefox");
+        String cookie = assertInstanceOf(CookieChange.Set.class, rs.commit()).value();
+        String newId = idOf(cookie);
+        SessionKey newKey = ids.keyOf(newId);
+
+        assertTrue(newId.startsWith(alice.tag()), "the new id starts with the user's tag");
+        assertEquals(alice.tag(), newKey.tag());
+        assertNotEquals(oldKey.tag(), newKey.tag());
+        assertFalse(store.hashes.containsKey(oldKey));
+        assertEquals("rotated", store.tombstones.get(oldKey));
+        assertEquals(Map.of(newKey.hash(), clock.millis() + IDLE.toMillis()), store.indexes.get(alice),
+                "indexed under the new handle with its idle deadline");
+        assertEquals(Long.toString(T0), store.hashes.get(newKey).get(Fields.CREATED), "the session keeps its creation time");
+        assertEquals(Long.toString(T0 + ABSOLUTE.toMillis()), store.hashes.get(newKey).get(Fields.ABSOLUTE_DEADLINE));
+        assertEquals("1 item", request(cookie).current().getAttribute("cart"));
+
+        RequestSession old = request(anonymous);
+        assertEquals(Status.ENDED, old.status());
+        assertEquals("rotated", old.goneReason());
+        assertInstanceOf(CookieChange.None.class, old.commit());
+
+        assertEquals(List.of(new SessionSummary(SessionManager.handleOf(newKey), T0, clock.millis(), "203.0.113.9",
+                "Firefox")), manager.sessionsOf("alice"));
+    }
+
+    @Test
+    void revokeOthers_keepsTheCurrentSessionUnderANewId_andEndsEveryOtherSessionOfTheUser() {
+        UserRef alice = ids.userRef("alice");
+        String phone = signedIn("alice");
+        advance(Duration.ofSeconds(1));
+        String laptop = signedIn("alice");
+        advance(Duration.ofSeconds(1));
+        String tablet = signedIn("alice");
+        advance(Duration.ofSeconds(1));
+        String lost = signedIn("alice");
+        store.indexes.get(alice).remove(keyOf(lost).hash()); // a stale index: the session is stored but not indexed
+        String bob = signedIn("bob");
+        advance(Duration.ofMinutes(1));
+
+        RequestSession lateWriter = request(lost);
+        assertEquals(Status.AUTHENTICATED, lateWriter.status(), "loaded before the revocation");
+
+        RequestSession rs = request(laptop);
+        long revokedAt = clock.millis();
+        assertEquals(2, rs.revokeOthers("password-changed"), "the indexed other sessions were deleted");
+        String kept = assertInstanceOf(CookieChange.Set.class, rs.commit()).value();
+
+        assertNotEquals(idOf(laptop), idOf(kept), "the current session gets a new id");
+        assertTrue(idOf(kept).startsWith(alice.tag()));
+        RequestSession current = request(kept);
+        assertEquals(Status.AUTHENTICATED, current.status());
+        assertEquals("alice", current.identity().orElseThrow().username());
+        assertEquals(revokedAt, current.current().authTime(), "the kept session is signed in again now");
+        assertEquals("rotated", request(laptop).goneReason());
+        for (String other : List.of(phone, tablet, lost)) {
+            RequestSession o = request(other);
+            assertEquals(Status.ENDED, o.status());
+            assertEquals("password-changed", o.goneReason());
+            assertInstanceOf(CookieChange.Clear.class, o.commit());
+        }
+        assertTrue(store.hashes.containsKey(keyOf(lost)), "the unindexed session is refused by the marker alone");
+        assertEquals(Status.AUTHENTICATED, request(bob).status(), "another user's session is untouched");
+        assertEquals(List.of(keyOf(kept).hash()), store.indexed(alice));
+        assertEquals(List.of(SessionManager.handleOf(keyOf(kept))),
+                manager.sessionsOf("alice").stream().map(SessionSummary::handle).toList());
+
+        // A request that loaded a revoked session before the revocation cannot write it back.
+        lateWriter.current().setAttribute("late", "write");
+        assertInstanceOf(CookieChange.None.class, lateWriter.commit());
+        assertNull(store.hashes.get(keyOf(lost)).get("a:late"), "a revoked session was written");
+
+        // Signing in at (or after) the revocation time works.
+        String fresh = signedIn("alice");
+        assertEquals(Status.AUTHENTICATED, request(fresh).status());
+        assertEquals(2, manager.countSessions(List.of("alice")));
+    }
+
+    @Test
+    void revokeOthers_withoutASignedInSession_throws() {
+        assertThrows(IllegalStateException.class, () -> request().revokeOthers("password-changed"));
+        String anonymous = newStoredSession("a", "b");
+        assertThrows(IllegalStateException.class, () -> request(anonymous).revokeOthers("password-changed"));
+    }
+
+    @Test
+    void signInBeyondMaxPerUser_endsTheLeastRecentlyActiveOtherSession_asEvicted() {
+        store.maxPerUser = 2;
+        String first = signedIn("alice");
+        advance(Duration.ofMinutes(2));
+        String second = signedIn("alice");
+        advance(Duration.ofMinutes(2));
+        RequestSession touch = request(first);
+        touch.current().markAccessed();
+        touch.commit(); // first is now more recently active than second
+        advance(Duration.ofMinutes(1));
+
+        String third = signedIn("alice");
+        assertEquals("evicted", request(second).goneReason());
+        assertEquals(Status.AUTHENTICATED, request(first).status());
+        assertEquals(Status.AUTHENTICATED, request(third).status());
+        assertEquals(2, manager.countSessions(List.of("alice")));
+    }
+
+    @Test
+    void loginAsAnotherUser_movesTheSessionIntoTheNewUsersSlot_andOutOfThePreviousUsersIndex() {
+        String bobs = signedIn("bob");
+        advance(Duration.ofMinutes(1));
+        RequestSession rs = request(bobs);
+        rs.login("alice", Set.of("user"), null, null);
+        String alices = assertInstanceOf(CookieChange.Set.class, rs.commit()).value();
+
+        assertTrue(idOf(alices).startsWith(ids.userRef("alice").tag()));
+        assertEquals("logout", request(bobs).goneReason(), "another user signing in ends the previous session");
+        assertEquals("alice", request(alices).identity().orElseThrow().username());
+        assertEquals(List.of(keyOf(alices).hash()), store.indexed(ids.userRef("alice")));
+        assertEquals(List.of(), store.indexed(ids.userRef("bob")));
+        assertEquals(0, manager.countSessions(List.of("bob")));
+    }
+
+    @Test
+    void sessionManager_listsRevokesAndCountsAUsersSessions_byHandle() {
+        String a1 = signedIn("alice", "192.0.2.1", "UA-1");
+        advance(Duration.ofMinutes(1));
+        String a2 = signedIn("alice", "192.0.2.2", "UA-2");
+        String b1 = signedIn("bob");
+        String h1 = SessionManager.handleOf(keyOf(a1));
+        String h2 = SessionManager.handleOf(keyOf(a2));
+
+        assertEquals(List.of(new SessionSummary(h1, T0, T0, "192.0.2.1", "UA-1"),
+                new SessionSummary(h2, T0 + 60_000, T0 + 60_000, "192.0.2.2", "UA-2")), manager.sessionsOf("alice"));
+        assertEquals(3, manager.countSessions(List.of("alice", "bob", "nobody")));
+
+        assertFalse(manager.revoke("alice", SessionManager.handleOf(keyOf(b1)), "revoked"), "another user's session");
+        assertFalse(manager.revoke("alice", "not-a-handle", "revoked"));
+        assertFalse(manager.revoke("alice", null, "revoked"));
+        assertEquals(Status.AUTHENTICATED, request(b1).status());
+
+        assertTrue(manager.revoke("alice", h1, "revoked"));
+        assertEquals("revoked", request(a1).goneReason());
+        assertFalse(manager.revoke("alice", h1, "revoked"), "already ended");
+
+        advance(Duration.ofSeconds(1));
+        assertEquals(1, manager.revokeAll("alice", "admin"));
+        assertEquals("admin", request(a2).goneReason());
+        assertEquals(List.of(), manager.sessionsOf("alice"));
+        assertEquals(1, manager.countSessions(List.of("alice", "bob")));
+    }
+
     // ---- support --------------------------------------------------------------------------------------------
 
     /** A clock the test moves by hand. */
@@ -719,8 +921,13 @@ class RequestSessionTest {
     /**
      * In-memory {@link SessionStore} with the semantics of the Redis scripts: create refuses an existing or
      * tombstoned session, update and rotate refuse a missing one (no resurrection), rotate moves every field and
-     * tombstones the old key with "rotated", an "i:" value keeps its tag (a Long is a plain decimal) and anything else starts from 0, like save.lua.
-     * TTLs are recorded, not enforced.
+     * tombstones the old key with "rotated", a create that carries a retired key (a sign-in that moves the session
+     * into its user's slot) retires the old key with "rotated", an "i:" value keeps its tag (a Long is a plain
+     * decimal) and anything else starts from 0, like save.lua. Signed-in sessions are indexed per user (handle ->
+     * idle deadline); revocation markers per slot tag (user -> "notBeforeMs|reason") make load report a session
+     * signed in before them as gone and save refuse to write it; a sign-in (create or rotate with a user) prunes the
+     * index and ends the least recently active other sessions beyond {@code maxPerUser} ("evicted"; never the session
+     * being signed in). TTLs are recorded, not enforced.
      */
     static final class FakeStore implements SessionStore {
         record Save(SessionWrite write, long at, Long absoluteDeadline) {
@@ -729,8 +936,13 @@ class RequestSessionTest {
         final Map<SessionKey, Map<String, String>> hashes = new HashMap<>();
         final Map<SessionKey, String> tombstones = new HashMap<>();
         final Map<SessionKey, Long> ttls = new HashMap<>();
+        /** Per user: handle -> idle deadline (epoch ms), like the zset {@code u:{tag}name:s}. */
+        final Map<UserRef, Map<String, Long>> indexes = new HashMap<>();
+        /** Per slot tag: user name -> "notBeforeMs|reason", like the hash {@code u:{tag}nb}. */
+        final Map<String, Map<String, String>> markers = new HashMap<>();
         final List<Save> saves = new ArrayList<>();
         private final Clock clock;
+        int maxPerUser = 10;
         int loadCount;
         int saveCount;
         int deleteCount;
@@ -750,12 +962,40 @@ class RequestSessionTest {
             saves.clear();
         }
 
+        /** The index of a user in ZRANGE order (score, then handle). */
+        synchronized List<String> indexed(UserRef user) {
+            Map<String, Long> index = indexes.getOrDefault(user, Map.of());
+            List<String> handles = new ArrayList<>(index.keySet());
+            handles.sort(java.util.Comparator.<String>comparingLong(index::get).thenComparing(h -> h));
+            return handles;
+        }
+
+        private static long number(String v) {
+            try {
+                return v == null ? 0 : Long.parseLong(v);
+            } catch (NumberFormatException e) {
+                return 0;
+            }
+        }
+
+        /** The marker's reason if {@code user}'s sessions signed in at {@code loginTime} are revoked, else null. */
+        private String revokedReason(String tag, String user, long loginTime) {
+            String marker = markers.getOrDefault(tag, Map.of()).get(user);
+            if (marker == null) {
+                return null;
+            }
+            int bar = marker.indexOf('|');
+            return loginTime < number(marker.substring(0, bar)) ? marker.substring(bar + 1) : null;
+        }
+
         @Override
         public synchronized Loaded load(SessionKey key) {
             loadCount++;
             Map<String, String> h = hashes.get(key);
             if (h != null && !h.isEmpty()) {
-                return Loaded.found(h);
+                String user = h.get(Fields.USER);
+                String revoked = user == null ? null : revokedReason(key.tag(), user, number(h.get(Fields.AUTH_TIME)));
+                return revoked != null ? Loaded.gone(revoked) : Loaded.found(h);
             }
             return Loaded.gone(tombstones.get(key));
         }
@@ -763,6 +1003,12 @@ class RequestSessionTest {
         @Override
         public synchronized Optional<Map<String, String>> save(SessionWrite w) {
             saveCount++;
+            UserRef user = w.user();
+            if (user != null && revokedReason(w.key().tag(), user.username(), w.loginTime()) != null) {
+                return record(w, Optional.empty());
+            }
+            boolean moveSlot = w.create() && w.retiredKey() != null;
+            boolean rotate = !w.create() && w.retiredKey() != null;
             Map<String, String> h;
             if (w.create()) {
                 if (hashes.containsKey(w.key()) || tombstones.containsKey(w.key())) {
@@ -770,7 +1016,7 @@ class RequestSessionTest {
                 }
                 h = new LinkedHashMap<>();
                 hashes.put(w.key(), h);
-            } else if (w.retiredKey() != null) {
+            } else if (rotate) {
                 Map<String, String> old = hashes.remove(w.retiredKey());
                 if (old == null) {
                     return record(w, Optional.empty());
@@ -801,7 +1047,47 @@ class RequestSessionTest {
                 out.put(field, updated);
             });
             ttls.put(w.key(), w.ttlMillis());
-            return record(w, Optional.of(out));
+            List<String> evicted = new ArrayList<>();
+            if (user != null) {
+                long now = clock.millis();
+                Map<String, Long> index = indexes.computeIfAbsent(user, u -> new HashMap<>());
+                if (rotate) {
+                    index.remove(w.retiredKey().hash());
+                }
+                index.put(w.key().hash(), now + w.ttlMillis());
+                if (w.create() || rotate) {
+                    // A sign-in: drop entries whose idle deadline passed, then end the least recently active
+                    // sessions beyond the limit (never the one being signed in).
+                    index.values().removeIf(deadline -> deadline <= now);
+                    for (String handle : indexed(user)) {
+                        if (index.size() <= maxPerUser) {
+                            break;
+                        }
+                        if (!handle.equals(w.key().hash())) {
+                            index.remove(handle);
+                            evicted.add(handle);
+                        }
+                    }
+                }
+            }
+            Optional<Map<String, String>> result = record(w, Optional.of(out));
+            if (moveSlot) {
+                // RedissonSessionStore retires the old key (another slot) in a second call. A session that was
+                // signed in as someone else leaves that user's index too (documented; see RedissonSessionIndexTest).
+                Map<String, String> retired = hashes.remove(w.retiredKey());
+                tombstones.put(w.retiredKey(), "rotated");
+                String previous = retired == null ? null : retired.get(Fields.USER);
+                if (previous != null) {
+                    indexes.getOrDefault(new UserRef(w.retiredKey().tag(), previous), new HashMap<>())
+                            .remove(w.retiredKey().hash());
+                }
+            }
+            for (String handle : evicted) {
+                SessionKey k = new SessionKey(user.tag(), handle);
+                hashes.remove(k);
+                tombstones.put(k, "evicted");
+            }
+            return result;
         }
 
         private Optional<Map<String, String>> record(SessionWrite w, Optional<Map<String, String>> result) {
@@ -813,11 +1099,106 @@ class RequestSessionTest {
         }
 
         @Override
-        public synchronized boolean delete(SessionKey key, String reason) {
+        public synchronized boolean delete(SessionKey key, UserRef user, String reason) {
             deleteCount++;
             boolean existed = hashes.remove(key) != null;
             tombstones.put(key, reason);
+            if (user != null) {
+                indexes.getOrDefault(user, new HashMap<>()).remove(key.hash());
+            }
             return existed;
+        }
+
+        @Override
+        public synchronized List<SessionSummary> sessionsOf(UserRef user) {
+            long now = clock.millis();
+            Map<String, Long> index = indexes.get(user);
+            if (index == null) {
+                return List.of();
+            }
+            index.values().removeIf(deadline -> deadline <= now);
+            String marker = markers.getOrDefault(user.tag(), Map.of()).get(user.username());
+            long notBefore = marker == null ? 0 : number(marker.substring(0, marker.indexOf('|')));
+            List<SessionSummary> out = new ArrayList<>();
+            for (String handle : indexed(user)) {
+                Map<String, String> h = hashes.get(new SessionKey(user.tag(), handle));
+                if (h == null || number(h.get(Fields.AUTH_TIME)) < notBefore) {
+                    index.remove(handle);
+                } else {
+                    String created = h.get(Fields.CREATED);
+                    String access = h.getOrDefault(Fields.LAST_ACCESS, created);
+                    out.add(new SessionSummary(handle, number(created), number(access), h.get(Fields.IP_ADDRESS),
+                            h.get(Fields.USER_AGENT)));
+                }
+            }
+            return out;
+        }
+
+        @Override
+        public synchronized boolean revoke(UserRef user, String handle, String reason) {
+            Map<String, Long> index = indexes.get(user);
+            if (index == null || index.remove(handle) == null) {
+                return false;
+            }
+            SessionKey key = new SessionKey(user.tag(), handle);
+            boolean existed = hashes.remove(key) != null;
+            if (existed) {
+                tombstones.put(key, reason);
+            }
+            return existed;
+        }
+
+        @Override
+        public synchronized int revokeAll(UserRef user, long notBefore, String reason, String keep) {
+            markers.computeIfAbsent(user.tag(), t -> new HashMap<>()).put(user.username(), notBefore + "|" + reason);
+            int deleted = 0;
+            for (String handle : indexed(user)) {
+                if (handle.equals(keep)) {
+                    continue;
+                }
+                SessionKey key = new SessionKey(user.tag(), handle);
+                deleted += hashes.remove(key) != null ? 1 : 0;
+                tombstones.put(key, reason);
+                indexes.get(user).remove(handle);
+            }
+            return deleted;
+        }
+
+        @Override
+        public synchronized long countSessions(Collection<UserRef> users) {
+            long now = clock.millis();
+            long total = 0;
+            for (UserRef user : users) {
+                total += indexes.getOrDefault(user, Map.of()).values().stream().filter(d -> d > now).count();
+            }
+            return total;
+        }
+
+        @Override
+        public synchronized long pruneExpired(Collection<UserRef> users) {
+            long now = clock.millis();
+            long removed = 0;
+            for (UserRef user : users) {
+                Map<String, Long> index = indexes.getOrDefault(user, new HashMap<>());
+                int before = index.size();
+                index.values().removeIf(deadline -> deadline < now);
+                removed += before - index.size();
+            }
+            return removed;
+        }
+
+        /** Lease name -> expiry (epoch ms). */
+        final Map<String, Long> leases = new HashMap<>();
+
+        @Override
+        public synchronized boolean tryLease(String name, long ttlMillis) {
+            long now = clock.millis();
+            Long until = leases.get(name);
+            if (until != null && until > now) {
+                return false;
+            }
+            leases.put(name, now + ttlMillis);
+            return true;
         }
     }
 }

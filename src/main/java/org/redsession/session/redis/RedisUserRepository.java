@@ -54,6 +54,13 @@ public class RedisUserRepository implements UserRepository {
     }
 
     @Override
+    public boolean updatePassword(String username, String passwordHash) {
+        Long updated = Scripts.run(redisson, Scripts.UPDATE_PASSWORD, RScript.Mode.READ_WRITE, RScript.ReturnType.LONG,
+                List.of(keys.user(username)), passwordHash);
+        return updated != null && updated == 1;
+    }
+
+    @Override
     public boolean delete(String username) {
         Long deleted = Scripts.run(redisson, Scripts.DELETE_USER, RScript.Mode.READ_WRITE, RScript.ReturnType.LONG,
                 List.of(keys.user(username), keys.allUsers()), username);

@@ -1,58 +1,77 @@
 package org.redsession.session.redis;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.logging.Logger;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
+import org.redisson.api.BatchResult;
+import org.redisson.api.RBatch;
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
+import org.redisson.client.RedisException;
+import org.redisson.client.codec.StringCodec;
 import org.redsession.config.RedisSettings;
 import org.redsession.config.SessionSettings;
 import org.redsession.session.SessionKey;
 import org.redsession.session.SessionStore;
+import org.redsession.session.SessionStoreUnavailableException;
+import org.redsession.session.SessionSummary;
 import org.redsession.session.SessionWrite;
+import org.redsession.session.UserRef;
 
 /**
- * {@link SessionStore} on Redis: one hash per session and a tombstone per ended session (see {@link RedisKeys}).
- * Loading is one EVALSHA (fields, or the tombstone's reason); saving is one EVALSHA that refuses to write a
- * session that ended meanwhile, applies only the changed fields, does atomic increments and sets the TTL.
+ * {@link SessionStore} on Redis (key layout in {@link RedisKeys}). Loading is one EVALSHA (fields, or the reason the
+ * session ended, revocation markers included); saving is one EVALSHA that refuses to write a session that ended
+ * meanwhile, applies only the changed fields, does atomic increments, sets the TTL and keeps the user's index in step
+ * (with the per-user limit applied atomically at sign-in). Listing and revoking a user's sessions touch only that
+ * user's keys: never KEYS or SCAN.
  */
 @ApplicationScoped
 public class RedissonSessionStore implements SessionStore {
+    private static final Logger LOG = Logger.getLogger(RedissonSessionStore.class.getName());
 
     @Inject
     RedissonClient redisson;
 
     private RedisKeys keys;
     private long tombstoneTtlMillis;
+    private long userKeysTtlMillis;
+    private int maxPerUser;
 
     /** For CDI. */
     public RedissonSessionStore() {
     }
 
     /** For tests and use outside CDI. */
-    RedissonSessionStore(RedissonClient redisson, String keyPrefix, long tombstoneTtlMillis) {
+    RedissonSessionStore(RedissonClient redisson, String keyPrefix, long tombstoneTtlMillis, long userKeysTtlMillis,
+            int maxPerUser) {
         this.redisson = redisson;
         this.keys = new RedisKeys(keyPrefix);
         this.tombstoneTtlMillis = tombstoneTtlMillis;
+        this.userKeysTtlMillis = userKeysTtlMillis;
+        this.maxPerUser = maxPerUser;
     }
 
     @Inject
     void init(RedisSettings redisSettings, SessionSettings sessionSettings) {
         keys = new RedisKeys(redisSettings.keyPrefix());
         tombstoneTtlMillis = sessionSettings.tombstoneTtl().toMillis();
+        userKeysTtlMillis = sessionSettings.absoluteTimeout().toMillis();
+        maxPerUser = sessionSettings.maxPerUser();
     }
 
     @Override
     public Loaded load(SessionKey key) {
         List<Object> flat = Scripts.run(redisson, Scripts.LOAD, RScript.Mode.READ_ONLY, RScript.ReturnType.LIST,
-                keys.sessionKeys(key));
+                keys.loadKeys(key));
         Map<String, String> fields = pairs(flat);
         if (fields.isEmpty()) {
             return Loaded.gone(null);
@@ -65,14 +84,25 @@ public class RedissonSessionStore implements SessionStore {
 
     @Override
     public Optional<Map<String, String>> save(SessionWrite w) {
-        List<Object> scriptKeys = new ArrayList<>(keys.sessionKeys(w.key()));
-        SessionKey retired = w.retiredKey() != null ? w.retiredKey() : w.key();
-        scriptKeys.addAll(keys.sessionKeys(retired));
+        boolean moveSlot = w.create() && w.retiredKey() != null;
+        SessionKey retired = w.retiredKey() != null && !moveSlot ? w.retiredKey() : w.key();
         String mode = w.create() ? "create" : w.retiredKey() != null ? "rotate" : "update";
+        UserRef user = w.user();
+        List<Object> scriptKeys = new ArrayList<>(keys.sessionKeys(w.key()));
+        scriptKeys.addAll(keys.sessionKeys(retired));
+        scriptKeys.add(user == null ? keys.session(w.key()) : keys.index(user));
+        scriptKeys.add(keys.notBefore(w.key().tag()));
         List<Object> args = new ArrayList<>();
         args.add(mode);
         args.add(Long.toString(w.ttlMillis()));
         args.add(Long.toString(tombstoneTtlMillis));
+        args.add(user == null ? "" : user.username());
+        args.add(Long.toString(w.loginTime()));
+        args.add(Long.toString(System.currentTimeMillis()));
+        args.add(w.key().hash());
+        args.add("rotate".equals(mode) ? retired.hash() : "");
+        args.add(Integer.toString(maxPerUser));
+        args.add(Long.toString(userKeysTtlMillis));
         args.add(Integer.toString(w.set().size()));
         w.set().forEach((f, v) -> {
             args.add(f);
@@ -90,14 +120,173 @@ public class RedissonSessionStore implements SessionStore {
         if (flat.size() == 1 && "#gone".equals(flat.get(0))) {
             return Optional.empty();
         }
-        return Optional.of(pairs(flat));
+        Map<String, String> incremented = new LinkedHashMap<>();
+        List<String> evicted = new ArrayList<>();
+        for (int i = 0; i + 1 < flat.size(); i += 2) {
+            String k = String.valueOf(flat.get(i));
+            if ("#evicted".equals(k)) {
+                evicted.add(String.valueOf(flat.get(i + 1)));
+            } else {
+                incremented.put(k, String.valueOf(flat.get(i + 1)));
+            }
+        }
+        if (moveSlot) {
+            // The anonymous session lived in another slot: retire it now that its fields are under the new key.
+            delete(w.retiredKey(), null, "rotated");
+        }
+        if (!evicted.isEmpty() && user != null) {
+            int n = deleteMany(user, evicted, "evicted");
+            LOG.info(() -> "Per-user session limit: ended " + n + " older session(s)");
+        }
+        return Optional.of(incremented);
     }
 
     @Override
-    public boolean delete(SessionKey key, String reason) {
+    public boolean delete(SessionKey key, UserRef user, String reason) {
+        List<Object> scriptKeys = new ArrayList<>(keys.sessionKeys(key));
+        scriptKeys.add(user == null ? keys.session(key) : keys.index(user));
         Long existed = Scripts.run(redisson, Scripts.DELETE, RScript.Mode.READ_WRITE, RScript.ReturnType.LONG,
-                keys.sessionKeys(key), reason, Long.toString(tombstoneTtlMillis));
+                scriptKeys, reason, Long.toString(tombstoneTtlMillis), user == null ? "" : key.hash());
         return existed != null && existed > 0;
+    }
+
+    @Override
+    public List<SessionSummary> sessionsOf(UserRef user) {
+        List<Object> handles = Scripts.run(redisson, Scripts.LIST, RScript.Mode.READ_WRITE, RScript.ReturnType.LIST,
+                List.of(keys.index(user)), Long.toString(System.currentTimeMillis()));
+        if (handles.isEmpty()) {
+            return List.of();
+        }
+        List<Object> scriptKeys = new ArrayList<>();
+        scriptKeys.add(keys.index(user));
+        scriptKeys.add(keys.notBefore(user.tag()));
+        List<Object> args = new ArrayList<>();
+        args.add(user.username());
+        for (Object h : handles) {
+            scriptKeys.add(keys.session(user.tag(), String.valueOf(h)));
+            args.add(String.valueOf(h));
+        }
+        List<Object> flat = Scripts.run(redisson, Scripts.SUMMARIES, RScript.Mode.READ_WRITE, RScript.ReturnType.LIST,
+                scriptKeys, args.toArray());
+        List<SessionSummary> result = new ArrayList<>();
+        for (int i = 0; i + 4 < flat.size(); i += 5) {
+            result.add(new SessionSummary(String.valueOf(flat.get(i)), parseLong(flat.get(i + 1)), parseLong(flat.get(i + 2)),
+                    blankToNull(flat.get(i + 3)), blankToNull(flat.get(i + 4))));
+        }
+        return result;
+    }
+
+    @Override
+    public boolean revoke(UserRef user, String handle, String reason) {
+        SessionKey key = new SessionKey(user.tag(), handle);
+        Long done = Scripts.run(redisson, Scripts.REVOKE, RScript.Mode.READ_WRITE, RScript.ReturnType.LONG,
+                List.of(keys.index(user), keys.session(key), keys.tombstone(key)), handle, reason,
+                Long.toString(tombstoneTtlMillis));
+        return done != null && done == 1;
+    }
+
+    @Override
+    public int revokeAll(UserRef user, long notBefore, String reason, String keep) {
+        List<Object> handles = Scripts.run(redisson, Scripts.REVOKE_ALL, RScript.Mode.READ_WRITE, RScript.ReturnType.LIST,
+                List.of(keys.notBefore(user.tag()), keys.index(user)), user.username(), notBefore + "|" + reason,
+                Long.toString(userKeysTtlMillis));
+        List<String> toDelete = new ArrayList<>();
+        for (Object h : handles) {
+            if (!String.valueOf(h).equals(keep)) {
+                toDelete.add(String.valueOf(h));
+            }
+        }
+        return toDelete.isEmpty() ? 0 : deleteMany(user, toDelete, reason);
+    }
+
+    private int deleteMany(UserRef user, List<String> handles, String reason) {
+        int deleted = 0;
+        // Bounded scripts: a user with very many sessions is handled in slices of 500.
+        for (int from = 0; from < handles.size(); from += 500) {
+            List<String> slice = handles.subList(from, Math.min(handles.size(), from + 500));
+            List<Object> scriptKeys = new ArrayList<>();
+            scriptKeys.add(keys.index(user));
+            List<Object> args = new ArrayList<>();
+            args.add(reason);
+            args.add(Long.toString(tombstoneTtlMillis));
+            for (String h : slice) {
+                SessionKey key = new SessionKey(user.tag(), h);
+                scriptKeys.add(keys.session(key));
+                scriptKeys.add(keys.tombstone(key));
+                args.add(h);
+            }
+            Long n = Scripts.run(redisson, Scripts.DELETE_MANY, RScript.Mode.READ_WRITE, RScript.ReturnType.LONG,
+                    scriptKeys, args.toArray());
+            deleted += n == null ? 0 : n.intValue();
+        }
+        return deleted;
+    }
+
+    @Override
+    public long countSessions(Collection<UserRef> users) {
+        if (users.isEmpty()) {
+            return 0;
+        }
+        double now = System.currentTimeMillis();
+        try {
+            RBatch batch = redisson.createBatch();
+            for (UserRef user : users) {
+                batch.getScoredSortedSet(keys.index(user), StringCodec.INSTANCE).countAsync(now, false, Double.POSITIVE_INFINITY, true);
+            }
+            BatchResult<?> result = batch.execute();
+            long total = 0;
+            for (Object n : result.getResponses()) {
+                total += ((Number) n).longValue();
+            }
+            return total;
+        } catch (RedisException e) {
+            throw new SessionStoreUnavailableException("Redis is unavailable: " + e.getClass().getSimpleName(), e);
+        }
+    }
+
+    @Override
+    public long pruneExpired(Collection<UserRef> users) {
+        if (users.isEmpty()) {
+            return 0;
+        }
+        double now = System.currentTimeMillis();
+        try {
+            RBatch batch = redisson.createBatch();
+            for (UserRef user : users) {
+                batch.getScoredSortedSet(keys.index(user), StringCodec.INSTANCE).removeRangeByScoreAsync(
+                        Double.NEGATIVE_INFINITY, true, now, false);
+            }
+            long removed = 0;
+            for (Object n : batch.execute().getResponses()) {
+                removed += ((Number) n).longValue();
+            }
+            return removed;
+        } catch (RedisException e) {
+            throw new SessionStoreUnavailableException("Redis is unavailable: " + e.getClass().getSimpleName(), e);
+        }
+    }
+
+    @Override
+    public boolean tryLease(String name, long ttlMillis) {
+        try {
+            return redisson.<String>getBucket(keys.lease(name), StringCodec.INSTANCE)
+                    .setIfAbsent("held", java.time.Duration.ofMillis(ttlMillis));
+        } catch (RedisException e) {
+            throw new SessionStoreUnavailableException("Redis is unavailable: " + e.getClass().getSimpleName(), e);
+        }
+    }
+
+    private static long parseLong(Object o) {
+        try {
+            return Long.parseLong(String.valueOf(o));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    private static String blankToNull(Object o) {
+        String s = o == null ? null : String.valueOf(o);
+        return s == null || s.isEmpty() ? null : s;
     }
 
     /** Turns Redis' flat [k1, v1, k2, v2, ...] list into a map. */

@@ -21,8 +21,16 @@ final class Scripts {
     static final String LOAD = read("load.lua");
     static final String SAVE = read("save.lua");
     static final String DELETE = read("delete.lua");
+    static final String REVOKE = read("revoke.lua");
+    static final String REVOKE_ALL = read("revoke-all.lua");
+    static final String DELETE_MANY = read("delete-many.lua");
+    static final String LIST = read("list.lua");
+    static final String SUMMARIES = read("summaries.lua");
+    static final String THROTTLE_CHECK = read("throttle-check.lua");
+    static final String THROTTLE_FAIL = read("throttle-fail.lua");
     static final String CREATE_USER = read("create-user.lua");
     static final String DELETE_USER = read("delete-user.lua");
+    static final String UPDATE_PASSWORD = read("update-password.lua");
 
     private Scripts() {
     }

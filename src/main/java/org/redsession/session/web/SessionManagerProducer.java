@@ -10,11 +10,13 @@ import jakarta.inject.Singleton;
 
 import org.redsession.config.InvalidConfigurationException;
 import org.redsession.config.SessionSettings;
+import org.redsession.metrics.SessionMetrics;
 import org.redsession.session.AttributeCodec;
 import org.redsession.session.SessionEvents;
 import org.redsession.session.SessionIds;
 import org.redsession.session.SessionManager;
 import org.redsession.session.SessionPolicy;
+import org.redsession.session.SessionState;
 import org.redsession.session.SessionStore;
 
 /** Assembles the application's {@link SessionManager} from configuration and the store. */
@@ -38,10 +40,62 @@ public class SessionManagerProducer {
                 events, Clock.systemUTC(), settings.cookieName());
     }
 
+    /** Session events recorded as metrics. */
     @Produces
     @ApplicationScoped
-    SessionEvents noEvents() {
+    SessionEvents events(SessionMetrics metrics) {
         return new SessionEvents() {
+            @Override
+            public void created(SessionState session) {
+                metrics.created();
+            }
+
+            @Override
+            public void invalidated(SessionState session, String reason) {
+                metrics.invalidated();
+            }
+
+            @Override
+            public void idChanged(SessionState session, String oldId) {
+                metrics.rotated();
+            }
+
+            @Override
+            public void foundGone(String reason) {
+                if ("expired".equals(reason)) {
+                    metrics.expired(1);
+                }
+            }
+
+            @Override
+            public void cookieRejected() {
+                metrics.cookieRejected();
+            }
+
+            @Override
+            public void attributeQuarantined() {
+                metrics.attributeQuarantined();
+            }
+
+            @Override
+            public void revoked(int count) {
+                metrics.revoked(count);
+            }
+
+            @Override
+            public void loaded(long nanos) {
+                metrics.loaded(nanos);
+            }
+
+            @Override
+            public void committed(long nanos) {
+                metrics.committed(nanos);
+            }
+
+            @Override
+            public void requestDone(int roundTrips) {
+                metrics.requestDone(roundTrips);
+            }
         };
     }
 }

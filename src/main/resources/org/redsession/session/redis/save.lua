@@ -1,9 +1,11 @@
--- Applies one request's changes to one session atomically.
--- KEYS[1] session hash, KEYS[2] its tombstone, KEYS[3] retired hash (rotation only), KEYS[4] retired tombstone
--- ARGV[1] mode: create | update | rotate; ARGV[2] TTL ms; ARGV[3] tombstone TTL ms
--- then: n, n field/value pairs to set; m, m fields to delete; k, k field/delta pairs to increment
--- Returns {'#gone'} when nothing was written (the session ended meanwhile: no resurrection),
--- else the incremented fields and their new values as a flat list.
+-- Applies one request's changes to one session atomically, and keeps its user's session index in step.
+-- KEYS[1] session hash, KEYS[2] its tombstone, KEYS[3] retired hash (rotation), KEYS[4] retired tombstone,
+-- KEYS[5] the user's session index (zset handle -> idle deadline), KEYS[6] revocation markers of the slot
+-- ARGV[1] mode: create | update | rotate; ARGV[2] TTL ms; ARGV[3] tombstone TTL ms; ARGV[4] user ('' = none);
+-- ARGV[5] sign-in time ms; ARGV[6] now ms; ARGV[7] handle; ARGV[8] retired handle; ARGV[9] max sessions per user;
+-- ARGV[10] index TTL ms; then: n, n field/value pairs to set; m, m fields to delete; k, k field/delta pairs to add.
+-- Returns {'#gone'} when nothing was written (the session ended or was revoked meanwhile: no resurrection), else
+-- the incremented fields and their new values, then '#evicted' and the handles of sessions evicted by the limit.
 local CHUNK = 500
 
 -- HSET/HDEL in chunks: Lua's unpack() refuses a few thousand values at once.
@@ -16,7 +18,14 @@ local function each_chunk(cmd, list, first, last, step)
   end
 end
 
-local mode = ARGV[1]
+local mode, user = ARGV[1], ARGV[4]
+if user ~= '' then
+  local marker = redis.call('HGET', KEYS[6], user)
+  if marker then
+    local bar = string.find(marker, '|', 1, true)
+    if tonumber(ARGV[5]) < (tonumber(string.sub(marker, 1, bar - 1)) or 0) then return {'#gone'} end
+  end
+end
 if mode == 'create' then
   if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[2]) == 1 then return {'#gone'} end
 elseif mode == 'rotate' then
@@ -28,7 +37,7 @@ elseif mode == 'rotate' then
 elseif redis.call('EXISTS', KEYS[1]) == 0 then
   return {'#gone'}
 end
-local i = 4
+local i = 11
 local n = tonumber(ARGV[i])
 i = i + 1
 if n > 0 then
@@ -70,4 +79,27 @@ for _ = 1, n do
   out[#out + 1] = updated
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
+if user ~= '' then
+  local now = tonumber(ARGV[6])
+  if ARGV[8] ~= '' then redis.call('ZREM', KEYS[5], ARGV[8]) end
+  redis.call('ZADD', KEYS[5], now + tonumber(ARGV[2]), ARGV[7])
+  redis.call('PEXPIRE', KEYS[5], ARGV[10])
+  if mode ~= 'update' then
+    -- A new sign-in: drop entries whose idle deadline passed, then end the least recently active beyond the limit.
+    redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now)
+    local extra = redis.call('ZCARD', KEYS[5]) - tonumber(ARGV[9])
+    if extra > 0 then
+      -- The lowest scores, never the session being signed in (its deadline may be short, e.g. capped by its
+      -- absolute deadline, yet it is the newest).
+      for _, handle in ipairs(redis.call('ZRANGE', KEYS[5], 0, extra)) do
+        if extra > 0 and handle ~= ARGV[7] then
+          redis.call('ZREM', KEYS[5], handle)
+          out[#out + 1] = '#evicted'
+          out[#out + 1] = handle
+          extra = extra - 1
+        end
+      end
+    end
+  end
+end
 return out

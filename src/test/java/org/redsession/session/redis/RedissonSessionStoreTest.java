@@ -42,6 +42,8 @@ class RedissonSessionStoreTest {
 
     private static final long TTL = 600_000;
     private static final long TOMBSTONE_TTL = 120_000;
+    private static final long USER_KEYS_TTL = 8 * 3_600_000L;
+    private static final int MAX_PER_USER = 10;
     private static final AtomicInteger PREFIXES = new AtomicInteger();
 
     /** Commands Redis counts when the scripts run them; they are not round trips of the client. */
@@ -79,7 +81,7 @@ class RedissonSessionStoreTest {
     @BeforeEach
     void newPrefix() {
         prefix = "rst" + PREFIXES.incrementAndGet() + ":";
-        store = new RedissonSessionStore(client, prefix, TOMBSTONE_TTL);
+        store = new RedissonSessionStore(client, prefix, TOMBSTONE_TTL, USER_KEYS_TTL, MAX_PER_USER);
     }
 
     // ---- helpers --------------------------------------------------------------------------------------------
@@ -97,16 +99,16 @@ class RedissonSessionStoreTest {
     }
 
     private static SessionWrite create(SessionKey key, Map<String, String> fields) {
-        return new SessionWrite(key, null, true, fields, Set.of(), Map.of(), TTL);
+        return new SessionWrite(key, null, true, fields, Set.of(), Map.of(), TTL, null, 0);
     }
 
     private static SessionWrite update(SessionKey key, Map<String, String> set, Set<String> remove,
             Map<String, Long> increments) {
-        return new SessionWrite(key, null, false, set, remove, increments, TTL);
+        return new SessionWrite(key, null, false, set, remove, increments, TTL, null, 0);
     }
 
     private static SessionWrite rotate(SessionKey from, SessionKey to, Map<String, String> set) {
-        return new SessionWrite(to, from, false, set, Set.of(), Map.of(), TTL);
+        return new SessionWrite(to, from, false, set, Set.of(), Map.of(), TTL, null, 0);
     }
 
     private Map<String, String> hgetall(String key) {
@@ -181,7 +183,7 @@ class RedissonSessionStoreTest {
     void create_overATombstone_writesNothing() {
         SessionKey key = newKey();
         store.save(create(key, Map.of("a:x", "s:1")));
-        store.delete(key, "logout");
+        store.delete(key, null, "logout");
 
         assertEquals(Optional.empty(), store.save(create(key, Map.of("a:x", "s:2"))));
         assertEquals(0L, redis.call("EXISTS", hashKey(key)));
@@ -194,7 +196,7 @@ class RedissonSessionStoreTest {
     void update_ofADeletedSession_isEmpty_andRecreatesNoKey() {
         SessionKey key = newKey();
         store.save(create(key, Map.of("a:x", "s:1")));
-        assertTrue(store.delete(key, "logout"));
+        assertTrue(store.delete(key, null, "logout"));
 
         Optional<Map<String, String>> result = store.save(update(key, Map.of("a:late", "s:write", "#a", "9"),
                 Set.of("a:x"), Map.of("a:n", 1L)));
@@ -213,7 +215,7 @@ class RedissonSessionStoreTest {
     @Test
     void update_setsFieldsAndRefreshesTheTtl() {
         SessionKey key = newKey();
-        store.save(new SessionWrite(key, null, true, Map.of("a:x", "s:1"), Set.of(), Map.of(), 5_000));
+        store.save(new SessionWrite(key, null, true, Map.of("a:x", "s:1"), Set.of(), Map.of(), 5_000, null, 0));
         assertTrue(redis.ttl(hashKey(key)) <= 5_000);
 
         store.save(update(key, Map.of("a:y", "s:2"), Set.of(), Map.of()));
@@ -237,7 +239,7 @@ class RedissonSessionStoreTest {
         SessionKey key = newKey();
         store.save(create(key, Map.of("a:x", "s:1")));
 
-        assertTrue(store.delete(key, "revoked"));
+        assertTrue(store.delete(key, null, "revoked"));
         assertEquals(0L, redis.call("EXISTS", hashKey(key)));
         assertEquals("revoked", redis.call("GET", prefix + "s:{" + key.tag() + "}" + key.hash() + ":gone"));
         long pttl = redis.ttl(tombstoneKey(key));
@@ -246,7 +248,7 @@ class RedissonSessionStoreTest {
         Loaded loaded = store.load(key);
         assertFalse(loaded.isFound());
         assertEquals("revoked", loaded.goneReason());
-        assertFalse(store.delete(newKey(), "logout"), "deleting an unknown session reports it did not exist");
+        assertFalse(store.delete(newKey(), null, "logout"), "deleting an unknown session reports it did not exist");
     }
 
     // ---- rotate ---------------------------------------------------------------------------------------------
@@ -289,7 +291,7 @@ class RedissonSessionStoreTest {
         SessionKey oldKey = ids.keyOf(oldId);
         SessionKey newKey = ids.keyOf(ids.rotate(oldId));
         store.save(create(oldKey, Map.of("a:x", "s:1")));
-        store.delete(oldKey, "logout");
+        store.delete(oldKey, null, "logout");
 
         assertEquals(Optional.empty(), store.save(rotate(oldKey, newKey, Map.of("#u", "mallory"))));
         assertEquals(0L, redis.call("EXISTS", hashKey(newKey)));
@@ -432,10 +434,10 @@ class RedissonSessionStoreTest {
                 store.save(rotate(key, ids.keyOf(rotatedId), Map.of("#u", "u" + i)));
             }
             if (i % 3 == 0) {
-                store.delete(i % 2 == 0 ? ids.keyOf(rotatedId) : key, "logout");
+                store.delete(i % 2 == 0 ? ids.keyOf(rotatedId) : key, null, "logout");
             }
         }
-        store.delete(newKey(), "revoked"); // a tombstone for a session that was never stored
+        store.delete(newKey(), null, "revoked"); // a tombstone for a session that was never stored
 
         List<String> keys = redis.scanKeys(prefix + "*");
         // i=0: 2 tombstones (rotated, then the new key deleted); 1: hash; 2: tombstone + hash; 3: tombstone;
@@ -462,7 +464,7 @@ class RedissonSessionStoreTest {
         SessionKey warm = newKey();
         store.load(warm);
         store.save(create(warm, Map.of("a:x", "s:1")));
-        store.delete(warm, "logout");
+        store.delete(warm, null, "logout");
         SessionKey key = newKey();
         store.save(create(key, Map.of("a:x", "s:1", "a:n", "1")));
 
@@ -471,7 +473,7 @@ class RedissonSessionStoreTest {
         Map<String, Long> afterLoad = redis.commandCalls();
         store.save(update(key, Map.of("a:y", "s:2", "#a", "5"), Set.of("a:x"), Map.of("a:n", 1L)));
         Map<String, Long> afterSave = redis.commandCalls();
-        store.delete(key, "logout");
+        store.delete(key, null, "logout");
         Map<String, Long> afterDelete = redis.commandCalls();
 
         assertTrue(loaded.isFound());

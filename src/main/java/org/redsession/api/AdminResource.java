@@ -1,0 +1,155 @@
+package org.redsession.api;
+
+import java.net.URI;
+import java.time.Instant;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.inject.Inject;
+import jakarta.json.JsonArray;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonString;
+import jakarta.json.JsonValue;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+import org.redsession.account.Roles;
+import org.redsession.account.User;
+import org.redsession.api.error.ApiException;
+import org.redsession.security.SessionAdministration;
+
+/** Administration of users and their sessions; administrators only. */
+@Path("admin")
+@Tag(name = "admin", description = "Users and their sessions; the admin role only")
+@SecurityRequirement(name = "session")
+@Produces(MediaType.APPLICATION_JSON)
+@RolesAllowed(Roles.ADMIN)
+public class AdminResource {
+
+    /** A user as the admin API shows it (never the password hash). */
+    public record UserView(String username, Set<String> roles, Instant createdAt) {
+        static UserView of(User u) {
+            return new UserView(u.username(), u.roles(), Instant.ofEpochMilli(u.createdAt()));
+        }
+    }
+
+    @Inject
+    SessionAdministration admin;
+
+    @Operation(summary = "Every user")
+    @APIResponse(responseCode = "200", description = "The users (never password hashes)")
+    @APIResponse(responseCode = "401", ref = "Unauthenticated")
+    @APIResponse(responseCode = "403", ref = "Forbidden")
+    @GET
+    @Path("users")
+    public List<UserView> users() {
+        return admin.users().stream().map(UserView::of).toList();
+    }
+
+    /** {@code POST /api/admin/users} {@code {"username","password","roles"}}: 201; 409 if it exists; 400 if invalid. */
+    @Operation(summary = "Creates a user (roles: user, admin)")
+    @APIResponse(responseCode = "201", description = "Created")
+    @APIResponse(responseCode = "409", description = "user_exists")
+    @APIResponse(responseCode = "400", ref = "BadRequest")
+    @APIResponse(responseCode = "401", ref = "Unauthenticated")
+    @APIResponse(responseCode = "403", ref = "Forbidden")
+    @SecurityRequirement(name = "csrf")
+    @POST
+    @Path("users")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Response create(String body) {
+        JsonObject json = Json.object(body);
+        String username = Json.requiredString(json, "username");
+        String password = Json.requiredString(json, "password");
+        Set<String> roles = new LinkedHashSet<>();
+        JsonValue rolesValue = json.get("roles");
+        if (rolesValue != null && rolesValue.getValueType() != JsonValue.ValueType.NULL) {
+            if (rolesValue.getValueType() != JsonValue.ValueType.ARRAY) {
+                throw new ApiException(400, "invalid_request", "'roles' must be an array of strings.");
+            }
+            for (JsonValue r : (JsonArray) rolesValue) {
+                if (r.getValueType() != JsonValue.ValueType.STRING) {
+                    throw new ApiException(400, "invalid_request", "'roles' must be an array of strings.");
+                }
+                roles.add(((JsonString) r).getString());
+            }
+        }
+        if (!admin.createUser(username, password, roles)) {
+            throw new ApiException(409, "user_exists", "A user with this name exists.");
+        }
+        User created = admin.user(username).orElseThrow();
+        return Response.created(URI.create("admin/users/" + username)).entity(UserView.of(created)).build();
+    }
+
+    /** {@code DELETE /api/admin/users/{username}}: the user and all their sessions are gone. */
+    @Operation(summary = "Deletes a user; all their sessions end at once")
+    @APIResponse(responseCode = "204", description = "Deleted")
+    @APIResponse(responseCode = "404", ref = "NotFound")
+    @APIResponse(responseCode = "401", ref = "Unauthenticated")
+    @APIResponse(responseCode = "403", ref = "Forbidden")
+    @SecurityRequirement(name = "csrf")
+    @DELETE
+    @Path("users/{username}")
+    public Response delete(@PathParam("username") String username) {
+        if (!admin.deleteUser(username)) {
+            throw new ApiException(404, "not_found", "No such user.");
+        }
+        return Response.noContent().build();
+    }
+
+    @Operation(summary = "A user's live sessions")
+    @APIResponse(responseCode = "200", description = "The sessions")
+    @APIResponse(responseCode = "404", ref = "NotFound")
+    @APIResponse(responseCode = "401", ref = "Unauthenticated")
+    @APIResponse(responseCode = "403", ref = "Forbidden")
+    @GET
+    @Path("users/{username}/sessions")
+    public List<MeResource.SessionView> sessions(@PathParam("username") String username) {
+        existing(username);
+        return admin.sessionsOf(username).stream().map(s -> MeResource.SessionView.of(s, false)).toList();
+    }
+
+    @Operation(summary = "Ends every session of a user at once")
+    @APIResponse(responseCode = "204", description = "Done")
+    @APIResponse(responseCode = "404", ref = "NotFound")
+    @APIResponse(responseCode = "401", ref = "Unauthenticated")
+    @APIResponse(responseCode = "403", ref = "Forbidden")
+    @SecurityRequirement(name = "csrf")
+    @DELETE
+    @Path("users/{username}/sessions")
+    public Response revokeAll(@PathParam("username") String username) {
+        existing(username);
+        admin.revokeAll(username);
+        return Response.noContent().build();
+    }
+
+    @Operation(summary = "Live signed-in sessions (from Redis, cluster-wide) and the number of users")
+    @APIResponse(responseCode = "200", description = "The totals")
+    @APIResponse(responseCode = "401", ref = "Unauthenticated")
+    @APIResponse(responseCode = "403", ref = "Forbidden")
+    @GET
+    @Path("stats")
+    public SessionAdministration.Stats stats() {
+        return admin.stats();
+    }
+
+    private void existing(String username) {
+        if (admin.user(username).isEmpty()) {
+            throw new ApiException(404, "not_found", "No such user.");
+        }
+    }
+}

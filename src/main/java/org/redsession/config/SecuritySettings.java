@@ -1,0 +1,67 @@
+package org.redsession.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.config.Config;
+
+/**
+ * Sign-in throttling and proxy trust; read once from MicroProfile Config and validated at start-up.
+ */
+@ApplicationScoped
+public class SecuritySettings {
+
+    @Inject
+    Config config;
+
+    private int maxFailuresPerAccount;
+    private int maxFailuresPerClient;
+    private Duration throttleWindow;
+    private Set<String> trustedProxies;
+    private int maxRequestBytes;
+
+    @PostConstruct
+    void read() {
+        Settings s = new Settings(config);
+        maxFailuresPerAccount = s.integer("security.login.max-failures", 5, 1, 1000);
+        maxFailuresPerClient = s.integer("security.login.max-failures-per-client", 20, 1, 100_000);
+        throttleWindow = s.duration("security.login.window", "PT15M", Duration.ofSeconds(1), Duration.ofDays(1));
+        List<String> proxies = s.list("security.trusted-proxies");
+        for (String p : proxies) {
+            if (!p.matches("[0-9A-Fa-f.:]+")) {
+                throw new InvalidConfigurationException("security.trusted-proxies", "'" + p + "' is not an IP address");
+            }
+        }
+        trustedProxies = Set.copyOf(proxies);
+        maxRequestBytes = s.integer("security.max-request-bytes", 1024 * 1024, 1024, 64 * 1024 * 1024);
+    }
+
+    /** Failed sign-ins of one account within the window before further attempts get 429. */
+    public int maxFailuresPerAccount() {
+        return maxFailuresPerAccount;
+    }
+
+    /** Failed sign-ins from one client address within the window before further attempts get 429. */
+    public int maxFailuresPerClient() {
+        return maxFailuresPerClient;
+    }
+
+    public Duration throttleWindow() {
+        return throttleWindow;
+    }
+
+    /** Largest request body accepted; larger ones get 413 {@code payload_too_large}. */
+    public int maxRequestBytes() {
+        return maxRequestBytes;
+    }
+
+    /** Addresses of reverse proxies whose {@code X-Forwarded-For} is believed; empty = believe none. */
+    public Set<String> trustedProxies() {
+        return trustedProxies;
+    }
+}

@@ -1,0 +1,125 @@
+package org.redsession.metrics;
+
+import java.time.Duration;
+
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.metrics.Counter;
+import org.eclipse.microprofile.metrics.Histogram;
+import org.eclipse.microprofile.metrics.Metadata;
+import org.eclipse.microprofile.metrics.MetricRegistry;
+import org.eclipse.microprofile.metrics.Timer;
+
+/**
+ * The session and sign-in metrics of this instance (MicroProfile Metrics, application scope, Prometheus text at
+ * {@code /metrics}). Counters count what this instance did; the active-session gauge is read from Redis, so every
+ * instance reports the same cluster-wide number. Leaf: depends on MicroProfile Metrics only.
+ */
+@ApplicationScoped
+public class SessionMetrics {
+
+    @Inject
+    MetricRegistry registry;
+
+    private Counter created;
+    private Counter rotated;
+    private Counter invalidated;
+    private Counter revoked;
+    private Counter expired;
+    private Counter rejectedCookies;
+    private Counter quarantined;
+    private Counter loginSucceeded;
+    private Counter loginFailed;
+    private Counter loginThrottled;
+    private Timer load;
+    private Timer commit;
+    private Histogram commandsPerRequest;
+
+    @PostConstruct
+    void register() {
+        created = counter("sessions_created", "Sessions stored for the first time");
+        rotated = counter("sessions_rotated", "Session id changes (sign-in, password change, changeSessionId)");
+        invalidated = counter("sessions_invalidated", "Sessions ended by their own request (sign-out, invalidate())");
+        revoked = counter("sessions_revoked", "Sessions ended by another request: revoked, evicted by the per-user limit, "
+                + "password change, user deleted");
+        expired = counter("sessions_expired", "Sessions found expired: idle entries pruned from user indexes by the sweeper "
+                + "or at sign-in, and expired sessions whose cookie came back");
+        rejectedCookies = counter("session_cookies_rejected", "Session cookies that were malformed, oversized or wrongly "
+                + "signed (ignored without a Redis call)");
+        quarantined = counter("session_attributes_quarantined", "Stored attributes left out of a session because they "
+                + "could not be read");
+        loginSucceeded = counter("logins_succeeded", "Successful sign-ins");
+        loginFailed = counter("logins_failed", "Sign-ins refused for wrong credentials");
+        loginThrottled = counter("logins_throttled", "Sign-ins refused with 429 because of too many failures");
+        load = registry.timer(Metadata.builder().withName("session_redis_load")
+                .withDescription("Time to load a session from Redis (one round trip)").build());
+        commit = registry.timer(Metadata.builder().withName("session_redis_commit")
+                .withDescription("Time to commit a session's changes to Redis (one round trip)").build());
+        commandsPerRequest = registry.histogram(Metadata.builder().withName("session_redis_commands_per_request")
+                .withDescription("Redis round trips spent on the session per request that used it").build());
+    }
+
+    private Counter counter(String name, String description) {
+        return registry.counter(Metadata.builder().withName(name).withDescription(description).build());
+    }
+
+    public void created() {
+        created.inc();
+    }
+
+    public void rotated() {
+        rotated.inc();
+    }
+
+    /** A session ended by its own request: sign-out or {@code invalidate()}. */
+    public void invalidated() {
+        invalidated.inc();
+    }
+
+    /** Sessions ended by someone else: revoked, evicted by the per-user limit, password change, user deleted. */
+    public void revoked(long n) {
+        if (n > 0) {
+            revoked.inc(n);
+        }
+    }
+
+    public void expired(long n) {
+        if (n > 0) {
+            expired.inc(n);
+        }
+    }
+
+    public void cookieRejected() {
+        rejectedCookies.inc();
+    }
+
+    public void attributeQuarantined() {
+        quarantined.inc();
+    }
+
+    public void loginSucceeded() {
+        loginSucceeded.inc();
+    }
+
+    public void loginFailed() {
+        loginFailed.inc();
+    }
+
+    public void loginThrottled() {
+        loginThrottled.inc();
+    }
+
+    public void loaded(long nanos) {
+        load.update(Duration.ofNanos(nanos));
+    }
+
+    public void committed(long nanos) {
+        commit.update(Duration.ofNanos(nanos));
+    }
+
+    public void requestDone(int roundTrips) {
+        commandsPerRequest.update(roundTrips);
+    }
+}

@@ -1,0 +1,295 @@
+package org.redsession.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URL;
+import java.util.List;
+import java.util.UUID;
+
+import jakarta.json.Json;
+import jakarta.json.JsonArray;
+import jakarta.json.JsonObject;
+
+import org.jboss.arquillian.container.test.api.Deployment;
+import org.jboss.arquillian.container.test.api.RunAsClient;
+import org.jboss.arquillian.junit5.ArquillianExtension;
+import org.jboss.arquillian.test.api.ArquillianResource;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.redsession.testsupport.PayaraMicro;
+import org.redsession.testsupport.SuiteRedis;
+import org.redsession.testsupport.TestClient;
+
+/**
+ * Accounts and session control over two instances (A by Arquillian, B launched): admin API, "my sessions", revoking
+ * one session or all others, password change, user deletion, roles.
+ */
+@ExtendWith(ArquillianExtension.class)
+@RunAsClient
+class AccountsIT {
+    static final String PASSWORD = "Blue-Harbour-Lantern-42";
+
+    @Deployment(testable = false)
+    static WebArchive deployment() {
+        return It.war();
+    }
+
+    static PayaraMicro instanceB;
+
+    @ArquillianResource
+    URL base;
+
+    TestClient admin;
+
+    @BeforeAll
+    static void startSecondInstance() {
+        instanceB = PayaraMicro.builder().name("accounts-b").start();
+    }
+
+    @AfterAll
+    static void stopSecondInstance() {
+        if (instanceB != null) {
+            instanceB.stop();
+        }
+    }
+
+    @BeforeEach
+    void signInAdmin() throws Exception {
+        admin = new TestClient(base.toURI());
+        It.loginAdmin(admin);
+    }
+
+    private String newUser(String... roles) {
+        String name = "u" + UUID.randomUUID().toString().substring(0, 8);
+        var rolesJson = Json.createArrayBuilder();
+        for (String r : roles) {
+            rolesJson.add(r);
+        }
+        TestClient.Res res = admin.postJson("api/admin/users", Json.createObjectBuilder().add("username", name)
+                .add("password", PASSWORD).add("roles", rolesJson).build().toString());
+        assertEquals(201, res.status(), res::toString);
+        return name;
+    }
+
+    private TestClient signedIn(String user, boolean onB) throws Exception {
+        TestClient c = new TestClient(onB ? instanceB.base() : base.toURI());
+        It.login(c, user, PASSWORD);
+        return c;
+    }
+
+    @Test
+    void admin_createsUsers_duplicates409_invalidInput400() {
+        String name = newUser();
+        JsonArray users = It.array(admin.get("api/admin/users"));
+        assertTrue(users.stream().anyMatch(u -> u.asJsonObject().getString("username").equals(name)), users::toString);
+        assertFalse(admin.last().body().contains("pw") || admin.last().body().contains("PBKDF2"), "no password hashes");
+        It.assertError(admin.postJson("api/admin/users", "{\"username\":\"" + name + "\",\"password\":\"" + PASSWORD + "\"}"),
+                409, "user_exists");
+        for (String[] bad : List.of(new String[] {"ab", PASSWORD}, new String[] {"x".repeat(65), PASSWORD},
+                new String[] {"bad name", PASSWORD}, new String[] {"bad\u0007name", PASSWORD}, new String[] {"naïve", PASSWORD},
+                new String[] {"fine.name", "short"}, new String[] {"fine.name", "password1234"},
+                new String[] {"fine.name", "my-fine.name-pass"}, new String[] {"fine.name", "p".repeat(300)})) {
+            TestClient.Res res = admin.postJson("api/admin/users", Json.createObjectBuilder().add("username", bad[0])
+                    .add("password", bad[1]).build().toString());
+            It.assertError(res, 400, "invalid_request");
+            assertFalse(res.json().getString("message").isBlank());
+        }
+        It.assertError(admin.postJson("api/admin/users", "{\"username\":\"fine.name\",\"password\":\"" + PASSWORD
+                + "\",\"roles\":[\"superuser\"]}"), 400, "invalid_request");
+        It.assertError(admin.postJson("api/admin/users", "{\"username\":\"fine.name\"}"), 400, "invalid_request");
+    }
+
+    @Test
+    void aUserWithoutTheAdminRole_gets403OnEveryAdminEndpoint_andAnonymous401() throws Exception {
+        String name = newUser();
+        TestClient user = signedIn(name, false);
+        TestClient anonymous = new TestClient(base.toURI());
+        String[][] endpoints = {{"GET", "api/admin/users"}, {"POST", "api/admin/users"}, {"DELETE", "api/admin/users/" + name},
+            {"GET", "api/admin/users/" + name + "/sessions"}, {"DELETE", "api/admin/users/" + name + "/sessions"},
+            {"GET", "api/admin/stats"}};
+        for (String[] e : endpoints) {
+            byte[] body = e[0].equals("POST") ? "{\"username\":\"zzz.zzz\",\"password\":\"Very-Long-Password-1\"}".getBytes() : null;
+            It.assertError(user.send(e[0], e[1], body == null ? null : "application/json", body), 403, "forbidden");
+            It.assertError(anonymous.send(e[0], e[1], body == null ? null : "application/json", body), 401, "not_authenticated");
+        }
+        assertEquals(200, user.get("api/me").status(), "the user was not deleted by those calls");
+    }
+
+    @Test
+    void mySessions_listsEachSessionWithClientDetails_andMarksTheCurrentOne() throws Exception {
+        String name = newUser();
+        TestClient laptop = signedIn(name, false);
+        TestClient phone = signedIn(name, true);
+        JsonArray list = It.array(laptop.get("api/me/sessions"));
+        assertEquals(2, list.size(), list::toString);
+        long current = list.stream().filter(s -> s.asJsonObject().getBoolean("current")).count();
+        assertEquals(1, current, list::toString);
+        for (var s : list) {
+            JsonObject o = s.asJsonObject();
+            assertEquals("127.0.0.1", o.getString("ipAddress"), o::toString);
+            assertTrue(o.getString("userAgent").startsWith("Java-http-client"), o::toString);
+            assertFalse(o.getString("id").isBlank());
+            assertFalse(laptop.cookies().get(It.COOKIE).contains(o.getString("id")), "the handle is not the session id");
+            assertFalse(phone.cookies().get(It.COOKIE).contains(o.getString("id")), "the handle is not the session id");
+            java.time.Instant.parse(o.getString("createdAt"));
+            java.time.Instant.parse(o.getString("lastAccessedAt"));
+        }
+    }
+
+    @Test
+    void revokingTheOtherSession_isSeenOnTheOtherInstance_withTheReason() throws Exception {
+        String name = newUser();
+        TestClient laptop = signedIn(name, false);
+        TestClient phone = signedIn(name, true);
+        JsonArray list = It.array(laptop.get("api/me/sessions"));
+        String other = list.stream().map(JsonValueHelper::obj).filter(o -> !o.getBoolean("current")).findFirst().orElseThrow()
+                .getString("id");
+        assertEquals(204, laptop.delete("api/me/sessions/" + other).status());
+        TestClient.Res res = phone.get("api/me");
+        It.assertError(res, 401, "session_expired");
+        assertTrue(res.json().getString("message").contains("another device"), res::toString);
+        assertEquals(200, laptop.get("api/me").status());
+        It.assertError(laptop.delete("api/me/sessions/" + other), 404, "not_found");
+        It.assertError(laptop.delete("api/me/sessions/AAAAAAAAAAAAAAAAAAAAAA"), 404, "not_found");
+    }
+
+    @Test
+    void aHandleOfAnotherUser_cannotBeRevoked() throws Exception {
+        TestClient alice = signedIn(newUser(), false);
+        TestClient bob = signedIn(newUser(), false);
+        String bobsHandle = It.array(bob.get("api/me/sessions"))
+                .getJsonObject(0).getString("id");
+        It.assertError(alice.delete("api/me/sessions/" + bobsHandle), 404, "not_found");
+        assertEquals(200, bob.get("api/me").status());
+    }
+
+    @Test
+    void signOutEverywhereElse_endsTheOthers_andKeepsThisOne() throws Exception {
+        String name = newUser();
+        TestClient keep = signedIn(name, false);
+        TestClient other1 = signedIn(name, true);
+        TestClient other2 = signedIn(name, false);
+        String before = keep.cookies().get(It.COOKIE);
+        assertEquals(204, keep.delete("api/me/sessions?scope=others").status(), keep.last()::toString);
+        It.assertError(other1.get("api/me"), 401, "session_expired");
+        It.assertError(other2.get("api/me"), 401, "session_expired");
+        assertEquals(200, keep.get("api/me").status(), keep.last()::toString);
+        assertNotEquals(before, keep.cookies().get(It.COOKIE), "the current session got a new id");
+        assertEquals(1, It.array(keep.get("api/me/sessions")).size());
+        It.assertError(keep.delete("api/me/sessions?scope=all"), 400, "invalid_request");
+    }
+
+    @Test
+    void passwordChange_endsOtherSessions_rotatesThisOne_andChecksTheCurrentPassword() throws Exception {
+        String name = newUser();
+        TestClient here = signedIn(name, false);
+        TestClient elsewhere = signedIn(name, true);
+        It.assertError(here.postJson("api/me/password", "{\"currentPassword\":\"wrong-password-123\",\"newPassword\":\"Another-Long-Phrase-7\"}"),
+                403, "invalid_credentials");
+        It.assertError(here.postJson("api/me/password", "{\"currentPassword\":\"" + PASSWORD + "\",\"newPassword\":\"short\"}"),
+                400, "invalid_request");
+        assertEquals(200, elsewhere.get("api/me").status(), "failed attempts changed nothing");
+        String before = here.cookies().get(It.COOKIE);
+        assertEquals(204, here.postJson("api/me/password",
+                "{\"currentPassword\":\"" + PASSWORD + "\",\"newPassword\":\"Another-Long-Phrase-7\"}").status(), here.last()::toString);
+        assertNotEquals(before, here.cookies().get(It.COOKIE));
+        assertEquals(200, here.get("api/me").status());
+        TestClient.Res res = elsewhere.get("api/me");
+        It.assertError(res, 401, "session_expired");
+        assertTrue(res.json().getString("message").toLowerCase().contains("password"), res::toString);
+        TestClient fresh = new TestClient(base.toURI());
+        It.assertError(fresh.postJson("api/auth/login", "{\"username\":\"" + name + "\",\"password\":\"" + PASSWORD + "\"}"),
+                401, "invalid_credentials");
+        It.login(fresh, name, "Another-Long-Phrase-7");
+    }
+
+    @Test
+    void deletingAUser_endsAllTheirSessionsAtOnce() throws Exception {
+        String name = newUser();
+        TestClient a = signedIn(name, false);
+        TestClient b = signedIn(name, true);
+        assertEquals(204, admin.delete("api/admin/users/" + name).status());
+        It.assertError(a.get("api/me"), 401, "session_expired");
+        It.assertError(b.get("api/me"), 401, "session_expired");
+        It.assertError(admin.delete("api/admin/users/" + name), 404, "not_found");
+        It.assertError(new TestClient(base.toURI()).postJson("api/auth/login",
+                "{\"username\":\"" + name + "\",\"password\":\"" + PASSWORD + "\"}"), 401, "invalid_credentials");
+    }
+
+    @Test
+    void adminRevokeAll_withOneSession_andTheUsersSessionsList() throws Exception {
+        String name = newUser();
+        TestClient a = signedIn(name, true);
+        JsonArray sessions = It.array(admin.get("api/admin/users/" + name + "/sessions"));
+        assertEquals(1, sessions.size(), sessions::toString);
+        long start = System.nanoTime();
+        assertEquals(204, admin.delete("api/admin/users/" + name + "/sessions").status());
+        System.out.println("[measure] revoke-all of 1 session over HTTP: " + (System.nanoTime() - start) / 1_000_000 + " ms");
+        It.assertError(a.get("api/me"), 401, "session_expired");
+        assertEquals(0, It.array(admin.get("api/admin/users/" + name + "/sessions")).size());
+        It.assertError(admin.get("api/admin/users/nobody-such/sessions"), 404, "not_found");
+    }
+
+    @Test
+    void stats_countLiveSignedInSessions() throws Exception {
+        long before = admin.get("api/admin/stats").json().getJsonNumber("activeSessions").longValue();
+        String name = newUser();
+        TestClient a = signedIn(name, false);
+        signedIn(name, true);
+        JsonObject stats = admin.get("api/admin/stats").json();
+        assertEquals(before + 2, stats.getJsonNumber("activeSessions").longValue(), stats::toString);
+        assertTrue(stats.getInt("users") >= 2, stats::toString);
+        assertEquals(204, a.post("api/auth/logout").status());
+        assertEquals(before + 1, admin.get("api/admin/stats").json().getJsonNumber("activeSessions").longValue());
+    }
+
+    @Test
+    void indexAndMarkerKeys_allHaveATtl() throws Exception {
+        String name = newUser();
+        signedIn(name, false);
+        TestClient b = signedIn(name, true);
+        b.delete("api/me/sessions?scope=others");
+        for (String key : SuiteRedis.get().scanKeys("rs:u:*")) {
+            assertTrue(SuiteRedis.get().ttl(key) > 0, key + " has no TTL");
+        }
+        for (String key : SuiteRedis.get().scanKeys("rs:s:*")) {
+            assertTrue(SuiteRedis.get().ttl(key) > 0, key + " has no TTL");
+        }
+    }
+
+    @Test
+    void aForgedXForwardedFor_doesNotDefeatThrottling_whenTheProxyIsNotTrusted() throws Exception {
+        try {
+            for (int i = 0; i < 20; i++) {
+                TestClient t = new TestClient(base.toURI());
+                It.assertError(t.send("POST", "api/auth/login", "application/json",
+                        ("{\"username\":\"ghost" + i + "\",\"password\":\"wrong password\"}").getBytes(),
+                        "X-Forwarded-For", "10.9." + i + ".1"), 401, "invalid_credentials");
+            }
+            TestClient t = new TestClient(base.toURI());
+            TestClient.Res res = t.send("POST", "api/auth/login", "application/json",
+                    "{\"username\":\"ghost-new\",\"password\":\"wrong password\"}".getBytes(), "X-Forwarded-For", "10.9.99.1");
+            It.assertError(res, 429, "too_many_attempts");
+            assertTrue(res.header("Retry-After").isPresent(), res::toString);
+        } finally {
+            // The suite's Redis is ours: forget the failures of 127.0.0.1 so later tests can sign in.
+            for (String key : SuiteRedis.get().scanKeys("rs:{throttle}:*")) {
+                SuiteRedis.get().call("DEL", key);
+            }
+        }
+    }
+
+    /** Small JSON helpers for streams. */
+    static final class JsonValueHelper {
+        static JsonObject obj(jakarta.json.JsonValue v) {
+            return v.asJsonObject();
+        }
+    }
+}

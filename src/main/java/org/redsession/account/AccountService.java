@@ -148,7 +148,10 @@ public class AccountService {
         if (password.equalsIgnoreCase(username) || password.toLowerCase(Locale.ROOT).contains(username.toLowerCase(Locale.ROOT))) {
             throw new InvalidAccountException("The password must not contain the user name");
         }
-        if (commonPasswords.contains(password.toLowerCase(Locale.ROOT))) {
+        String lower = password.toLowerCase(Locale.ROOT);
+        // Also a common password with digits or symbols added at the end ("password1234!").
+        String base = lower.replaceAll("[^a-z]+$", "");
+        if (commonPasswords.contains(lower) || (base.length() >= 4 && commonPasswords.contains(base))) {
             throw new InvalidAccountException("This password is too common; choose another");
         }
     }

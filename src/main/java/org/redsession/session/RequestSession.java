@@ -203,7 +203,14 @@ public final class RequestSession {
     public SessionState login(String username, Set<String> roles, String ipAddress, String userAgent) {
         // The sign-in time is read now, not at the start of the request, so that a revocation that happened while
         // the credentials were being checked does not refuse the new session.
-        return signIn(username, roles, ipAddress, userAgent, Math.max(now, manager.clockMillis()));
+        long authTime = Math.max(now, manager.clockMillis());
+        try {
+            return signIn(username, roles, ipAddress, userAgent, authTime, false);
+        } catch (SessionGoneException e) {
+            // The session ended (e.g. signed out elsewhere) while these credentials were checked: start afresh.
+            current = null;
+            return signIn(username, roles, ipAddress, userAgent, authTime, false);
+        }
     }
 
     /**
@@ -220,14 +227,19 @@ public final class RequestSession {
         if (identity == null) {
             throw new IllegalStateException("There is no signed-in session");
         }
-        signIn(identity.username(), identity.roles(), null, null, now);
+        signIn(identity.username(), identity.roles(), null, null, now, true);
         UserRef user = manager.ids().userRef(identity.username());
         int revoked = manager.store().revokeAll(user, now, reason, current().key().hash());
         manager.events().revoked(revoked);
         return revoked;
     }
 
-    private SessionState signIn(String username, Set<String> roles, String ipAddress, String userAgent, long authTime) {
+    /**
+     * @param keepCsrfToken keep the session's CSRF token (same user, same privileges: the client holds the token and
+     *                      the response may not carry a new one); a sign-in always gets a new token
+     */
+    private SessionState signIn(String username, Set<String> roles, String ipAddress, String userAgent, long authTime,
+            boolean keepCsrfToken) {
         UserRef user = manager.ids().userRef(username);
         SessionState s = current();
         if (s != null && s.identity().map(i -> !i.username().equals(username)).orElse(false)) {
@@ -249,7 +261,8 @@ public final class RequestSession {
             manager.events().idChanged(s, oldId);
         }
         cookieMustChange = true;
-        s.setIdentity(new SessionIdentity(username, roles), manager.ids().newToken(), authTime);
+        String token = keepCsrfToken && s.csrfToken() != null ? s.csrfToken() : manager.ids().newToken();
+        s.setIdentity(new SessionIdentity(username, roles), token, authTime);
         s.setClient(ipAddress, userAgent);
         s.markAccessed();
         write(s);

@@ -62,7 +62,7 @@ class AccountsIT {
 
     @BeforeEach
     void signInAdmin() throws Exception {
-        admin = new TestClient(base.toURI());
+        admin = new TestClient(It.local(base));
         It.loginAdmin(admin);
     }
 
@@ -79,7 +79,7 @@ class AccountsIT {
     }
 
     private TestClient signedIn(String user, boolean onB) throws Exception {
-        TestClient c = new TestClient(onB ? instanceB.base() : base.toURI());
+        TestClient c = new TestClient(onB ? instanceB.base() : It.local(base));
         It.login(c, user, PASSWORD);
         return c;
     }
@@ -110,7 +110,7 @@ class AccountsIT {
     void aUserWithoutTheAdminRole_gets403OnEveryAdminEndpoint_andAnonymous401() throws Exception {
         String name = newUser();
         TestClient user = signedIn(name, false);
-        TestClient anonymous = new TestClient(base.toURI());
+        TestClient anonymous = new TestClient(It.local(base));
         String[][] endpoints = {{"GET", "api/admin/users"}, {"POST", "api/admin/users"}, {"DELETE", "api/admin/users/" + name},
             {"GET", "api/admin/users/" + name + "/sessions"}, {"DELETE", "api/admin/users/" + name + "/sessions"},
             {"GET", "api/admin/stats"}};
@@ -204,7 +204,7 @@ class AccountsIT {
         TestClient.Res res = elsewhere.get("api/me");
         It.assertError(res, 401, "session_expired");
         assertTrue(res.json().getString("message").toLowerCase().contains("password"), res::toString);
-        TestClient fresh = new TestClient(base.toURI());
+        TestClient fresh = new TestClient(It.local(base));
         It.assertError(fresh.postJson("api/auth/login", "{\"username\":\"" + name + "\",\"password\":\"" + PASSWORD + "\"}"),
                 401, "invalid_credentials");
         It.login(fresh, name, "Another-Long-Phrase-7");
@@ -219,7 +219,7 @@ class AccountsIT {
         It.assertError(a.get("api/me"), 401, "session_expired");
         It.assertError(b.get("api/me"), 401, "session_expired");
         It.assertError(admin.delete("api/admin/users/" + name), 404, "not_found");
-        It.assertError(new TestClient(base.toURI()).postJson("api/auth/login",
+        It.assertError(new TestClient(It.local(base)).postJson("api/auth/login",
                 "{\"username\":\"" + name + "\",\"password\":\"" + PASSWORD + "\"}"), 401, "invalid_credentials");
     }
 
@@ -266,23 +266,28 @@ class AccountsIT {
 
     @Test
     void aForgedXForwardedFor_doesNotDefeatThrottling_whenTheProxyIsNotTrusted() throws Exception {
+        clearThrottling();
         try {
             for (int i = 0; i < 20; i++) {
-                TestClient t = new TestClient(base.toURI());
+                TestClient t = new TestClient(It.local(base));
                 It.assertError(t.send("POST", "api/auth/login", "application/json",
                         ("{\"username\":\"ghost" + i + "\",\"password\":\"wrong password\"}").getBytes(),
                         "X-Forwarded-For", "10.9." + i + ".1"), 401, "invalid_credentials");
             }
-            TestClient t = new TestClient(base.toURI());
+            TestClient t = new TestClient(It.local(base));
             TestClient.Res res = t.send("POST", "api/auth/login", "application/json",
                     "{\"username\":\"ghost-new\",\"password\":\"wrong password\"}".getBytes(), "X-Forwarded-For", "10.9.99.1");
             It.assertError(res, 429, "too_many_attempts");
             assertTrue(res.header("Retry-After").isPresent(), res::toString);
         } finally {
-            // The suite's Redis is ours: forget the failures of 127.0.0.1 so later tests can sign in.
-            for (String key : SuiteRedis.get().scanKeys("rs:{throttle}:*")) {
-                SuiteRedis.get().call("DEL", key);
-            }
+            clearThrottling();
+        }
+    }
+
+    /** The suite's Redis is ours: forget the failed sign-ins of 127.0.0.1 (other tests' and this one's). */
+    private static void clearThrottling() {
+        for (String key : SuiteRedis.get().scanKeys("rs:{throttle}:*")) {
+            SuiteRedis.get().call("DEL", key);
         }
     }
 

@@ -28,6 +28,14 @@ final class It {
                 .importFrom(new File(System.getProperty("app.war", "target/redsession.war"))).as(WebArchive.class);
     }
 
+    /**
+     * The base URI of an Arquillian deployment on the loopback address: Payara Micro reports the machine's
+     * external address, and the tests talk to loopback only.
+     */
+    static java.net.URI local(java.net.URL base) {
+        return java.net.URI.create("http://127.0.0.1:" + base.getPort() + base.getPath());
+    }
+
     /** Signs in with JSON, asserts 200 and makes the client send the CSRF token from then on. */
     static JsonObject login(TestClient client, String username, String password) {
         client.setHeader("X-CSRF-Token", null);

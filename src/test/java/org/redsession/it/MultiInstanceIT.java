@@ -58,7 +58,7 @@ class MultiInstanceIT {
 
     @Test
     void signInOnA_theCookieWorksOnB() throws Exception {
-        TestClient a = new TestClient(base.toURI());
+        TestClient a = new TestClient(It.local(base));
         It.loginAdmin(a);
         TestClient b = a.withBase(instanceB.base());
         TestClient.Res me = b.get("api/me");
@@ -70,26 +70,26 @@ class MultiInstanceIT {
 
     @Test
     void signOutOnB_AAnswersSessionExpired() throws Exception {
-        TestClient a = new TestClient(base.toURI());
+        TestClient a = new TestClient(It.local(base));
         It.loginAdmin(a);
         String cookie = a.cookies().get(It.COOKIE);
         TestClient b = a.withBase(instanceB.base());
         assertEquals(204, b.post("api/auth/logout").status());
 
-        TestClient stale = new TestClient(base.toURI());
+        TestClient stale = new TestClient(It.local(base));
         stale.setCookie(It.COOKIE, cookie);
         TestClient.Res res = stale.get("api/me");
         It.assertError(res, 401, "session_expired");
         assertEquals(true, res.setCookies().stream().anyMatch(c -> c.startsWith(It.COOKIE + "=;")),
                 () -> "the stale cookie is expired: " + res);
-        TestClient staleAgain = new TestClient(base.toURI());
+        TestClient staleAgain = new TestClient(It.local(base));
         staleAgain.setCookie(It.COOKIE, cookie);
         It.assertError(staleAgain.post("api/counter"), 401, "session_expired");
     }
 
     @Test
     void hundredConcurrentIncrements_spreadOverBothInstances_loseNothing() throws Exception {
-        TestClient a = new TestClient(base.toURI());
+        TestClient a = new TestClient(It.local(base));
         It.loginAdmin(a);
         TestClient b = a.withBase(instanceB.base());
         ExecutorService pool = Executors.newFixedThreadPool(16);

@@ -1,0 +1,201 @@
+package org.redsession.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.redsession.testsupport.PayaraMicro;
+import org.redsession.testsupport.SuiteRedis;
+import org.redsession.testsupport.TestClient;
+
+/**
+ * Bad input and abuse: cookies, bodies, user names, and what is found in Redis. Each case gets a clear 4xx JSON error
+ * or is treated as "no session"; never a 500, a stack trace or a hang; and no secret reaches the log.
+ */
+class HostileInputIT {
+    static PayaraMicro instance;
+
+    @BeforeAll
+    static void start() {
+        instance = PayaraMicro.builder().name("hostile").start();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (instance != null) {
+            instance.stop();
+        }
+    }
+
+    private static TestClient client() {
+        return new TestClient(instance.base());
+    }
+
+    private static void assertNoLeak(TestClient.Res res) {
+        assertTrue(res.status() < 500, () -> "server error: " + res);
+        String body = res.body();
+        assertFalse(body.contains("Exception") || body.contains("\tat ") || body.contains("org.redsession"),
+                () -> "stack trace or class names in " + res);
+    }
+
+    @Test
+    void cookies_emptyHugeSeveralNonAsciiOrOfAnotherSecret_areNoSession() {
+        TestClient signedIn = client();
+        It.loginAdmin(signedIn);
+        String genuine = signedIn.cookies().get(It.COOKIE);
+        List<String> headers = List.of(It.COOKIE + "=", It.COOKIE, It.COOKIE + "=" + "A".repeat(4096),
+                It.COOKIE + "=" + genuine + "; " + It.COOKIE + "=" + genuine,
+                It.COOKIE + "=\"" + genuine + "\"x", It.COOKIE + "=" + genuine.replace('A', 'é'),
+                It.COOKIE + "=%00%0d%0a", "JSESSIONID=ABCDEF0123456789; " + It.COOKIE + "=nonsense");
+        for (String header : headers) {
+            TestClient.Res res = client().send("GET", "api/me", null, null, "Cookie", header);
+            assertNoLeak(res);
+            It.assertError(res, 401, "not_authenticated");
+        }
+    }
+
+    @Test
+    void hugeCookies_8kAnd64k_getA4xxAndNoSession() {
+        for (int size : new int[] {8 * 1024, 64 * 1024}) {
+            TestClient.Res res = client().send("GET", "api/me", null, null, "Cookie", It.COOKIE + "=" + "B".repeat(size));
+            assertTrue(res.status() >= 400 && res.status() < 500, () -> size + " bytes: " + res);
+            assertTrue(res.setCookies().stream().noneMatch(c -> c.startsWith(It.COOKIE + "=") && !c.startsWith(It.COOKIE + "=;")),
+                    () -> "no session issued: " + res);
+        }
+        assertEquals(200, client().get("health/live").status(), "the server is still fine");
+    }
+
+    @Test
+    void jsessionidInTheUrl_isIgnored() {
+        TestClient signedIn = client();
+        It.loginAdmin(signedIn);
+        TestClient other = client();
+        TestClient.Res res = other.get("api/me;jsessionid=" + signedIn.cookies().get(It.COOKIE));
+        assertNoLeak(res);
+        assertNotEquals(200, res.status(), res::toString);
+        assertTrue(res.setCookies().stream().noneMatch(c -> c.toUpperCase().contains("JSESSIONID")), res::toString);
+    }
+
+    @Test
+    void bodies_malformedWrongTypesMissingFields_400_invalidRequest() {
+        for (String body : List.of("", "{", "null", "42", "\"text\"", "{\"username\":[\"a\"],\"password\":\"x\"}",
+                "{\"username\":\"admin\",\"password\":{}}", "{\"password\":\"x\"}", "{\"username\":\"x\"}",
+                "{\"username\":\"a\u0000b\",\"password\":\"x\"", "\uFEFF{}")) {
+            TestClient.Res res = client().postJson("api/auth/login", body);
+            assertNoLeak(res);
+            It.assertError(res, 400, "invalid_request");
+        }
+    }
+
+    @Test
+    void formAndJsonContentTypes_bothWork_andOthersAre415() {
+        TestClient.Res form = client().postForm("api/auth/login", Map.of("username", It.ADMIN, "password", It.ADMIN_PASSWORD));
+        assertEquals(200, form.status(), form::toString);
+        TestClient.Res xml = client().send("POST", "api/auth/login", "application/xml", "<a/>".getBytes(StandardCharsets.UTF_8));
+        assertNoLeak(xml);
+        It.assertError(xml, 415, "unsupported_media_type");
+        TestClient.Res missingForm = client().postForm("api/auth/login", Map.of("username", It.ADMIN));
+        It.assertError(missingForm, 400, "invalid_request");
+    }
+
+    @Test
+    void tenMegabyteBody_413_payloadTooLarge() {
+        byte[] body = new byte[10 * 1024 * 1024];
+        Arrays.fill(body, (byte) 'a');
+        body[0] = '{';
+        TestClient.Res res = client().send("POST", "api/auth/login", "application/json", body);
+        assertNoLeak(res);
+        It.assertError(res, 413, "payload_too_large");
+    }
+
+    @Test
+    void unicodeControlAndVeryLongNamesAndPasswords_areRefusedCleanly() {
+        for (String name : List.of("ädmin", "admin\u0000", "admin\r\nX-Injected: 1", "\u202Eadmin", "a".repeat(10_000))) {
+            TestClient.Res res = client().postJson("api/auth/login", jakarta.json.Json.createObjectBuilder()
+                    .add("username", name).add("password", "whatever-password").build().toString());
+            assertNoLeak(res);
+            It.assertError(res, 401, "invalid_credentials");
+        }
+        TestClient.Res longPassword = client().postJson("api/auth/login", jakarta.json.Json.createObjectBuilder()
+                .add("username", It.ADMIN).add("password", "p".repeat(100_000)).build().toString());
+        assertNoLeak(longPassword);
+        It.assertError(longPassword, 401, "invalid_credentials");
+        // These failures count against the throttle of 127.0.0.1; forget them so later tests can sign in.
+        for (String key : SuiteRedis.get().scanKeys("rs:{throttle}:*")) {
+            SuiteRedis.get().call("DEL", key);
+        }
+    }
+
+    /** The Redis key of the session whose CSRF token is {@code csrfToken}. */
+    private static String sessionKeyOf(String csrfToken) {
+        return SuiteRedis.get().scanKeys("rs:s:*").stream().filter(k -> !k.endsWith(":gone"))
+                .filter(k -> csrfToken.equals(String.valueOf(SuiteRedis.get().call("HGET", k, "#t"))))
+                .findFirst().orElseThrow();
+    }
+
+    @Test
+    void redisContents_corruptOrForeignAttributes_areDropped_andTheSessionStaysUsable() {
+        TestClient c = client();
+        String token = It.loginAdmin(c).getString("csrfToken");
+        c.post("api/counter");
+        String key = sessionKeyOf(token);
+        SuiteRedis.get().call("HSET", key, "a:foreign", "j:java.util.HashMap|{}");
+        SuiteRedis.get().call("HSET", key, "a:garbage", "\u0000\u0001\u0002garbage");
+        // A planted Java deserialization gadget (commons-collections style stream header): never instantiated.
+        SuiteRedis.get().call("HSET", key, "a:gadget", "rO0ABXNyABdqYXZhLnV0aWwuUHJpb3JpdHlRdWV1ZZTaMLT7P4KxAwACSQAEc2l6ZQ==");
+        SuiteRedis.get().call("HSET", key, "#x", "not-a-number");
+        TestClient probe = client();
+        double before = quarantined(probe.get("metrics?scope=application").body());
+        TestClient.Res me = c.get("api/me");
+        assertEquals(200, me.status(), me::toString);
+        assertEquals(2, c.post("api/counter").json().getInt("counter"));
+        TestClient.Res session = c.get("api/session");
+        assertEquals(200, session.status(), session::toString);
+        assertEquals("[\"counter\"]", session.json().getJsonArray("attributes").toString(), "only the readable attribute is seen");
+        assertTrue(quarantined(probe.get("metrics?scope=application").body()) >= before + 3, "the three unreadable attributes are counted");
+        assertEquals("j:java.util.HashMap|{}", SuiteRedis.get().call("HGET", key, "a:foreign"), "kept in Redis, only left out of the view");
+        assertFalse(instance.logText().contains("PriorityQueue"), "the gadget class was never loaded or named");
+    }
+
+    private static double quarantined(String metrics) {
+        return metrics.lines().filter(l -> l.startsWith("session_attributes_quarantined_total"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
+    @Test
+    void aSessionHashWithMissingFields_doesNotBreakAnything() {
+        TestClient c = client();
+        String key = sessionKeyOf(It.loginAdmin(c).getString("csrfToken"));
+        SuiteRedis.get().call("HDEL", key, "#c", "#a", "#i", "#x", "#t");
+        TestClient.Res res = c.get("api/session");
+        assertNoLeak(res);
+        TestClient.Res me = c.get("api/me");
+        assertNoLeak(me);
+        assertTrue(me.status() == 200 || me.status() == 401, me::toString);
+    }
+
+    @Test
+    void theServerLog_neverContainsSessionIdsOrPasswords() {
+        TestClient c = client();
+        It.loginAdmin(c);
+        c.post("api/counter");
+        String cookie = c.cookies().get(It.COOKIE);
+        String id = cookie.substring(0, cookie.indexOf('.'));
+        c.post("api/auth/logout");
+        client().postJson("api/auth/login", "{\"username\":\"" + It.ADMIN + "\",\"password\":\"Wrong-Secret-Password-99\"}");
+        String log = instance.logText();
+        assertFalse(log.contains(id.substring(4)), "a session id is in the log");
+        assertFalse(log.contains(It.ADMIN_PASSWORD), "the admin password is in the log");
+        assertFalse(log.contains("Wrong-Secret-Password-99"), "a tried password is in the log");
+        assertFalse(log.contains(System.getenv("SESSION_SECRETS")), "the signing secret is in the log");
+    }
+}

@@ -25,6 +25,7 @@ class ExpiryIT {
                 .env("SESSION_IDLE_TIMEOUT", "PT3S")
                 .env("SESSION_ABSOLUTE_TIMEOUT", "PT8S")
                 .env("SESSION_TOUCH_INTERVAL", "PT0S")
+                .env("SESSION_SWEEP_INTERVAL", "PT2S")
                 .start();
     }
 
@@ -47,6 +48,24 @@ class ExpiryIT {
         It.assertError(client.last(), 401, "session_expired");
         assertTrue(lived.toMillis() >= 2_500, () -> "expired too early: " + lived);
         assertTrue(lived.toMillis() <= 6_000, () -> "expired too late: " + lived);
+    }
+
+    private static double expiredCount() {
+        return new TestClient(instance.base()).get("metrics?scope=application").body().lines()
+                .filter(l -> l.startsWith("sessions_expired_total"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
+    @Test
+    void expiry_isCountedBySweepingTheIndexes_withoutTheCookieComingBack_andWithoutKeyspaceNotifications() {
+        double before = expiredCount();
+        TestClient client = new TestClient(instance.base());
+        It.loginAdmin(client);
+        assertEquals(200, client.get("api/me").status());
+        // The client never comes back: only the sweep can notice that its session expired.
+        Poll.until(Duration.ofSeconds(20), "the sweep counted the expired session", () -> expiredCount() >= before + 1);
+        String events = String.valueOf(org.redsession.testsupport.SuiteRedis.get().call("CONFIG", "GET", "notify-keyspace-events"));
+        assertTrue(!events.contains("E") && !events.contains("x"), () -> "keyspace notifications are off: " + events);
     }
 
     @Test

@@ -244,6 +244,10 @@ class SessionApiIT {
             List<RedisMonitor.Command> counter = monitor.during(() -> assertEquals(200, client.post("api/counter").status()));
             System.out.println("[budget] GET /api/me: " + RedisMonitor.roundTrips(me) + " command(s) " + me);
             System.out.println("[budget] POST /api/counter: " + RedisMonitor.roundTrips(counter) + " command(s) " + counter);
+            TestClient fresh = new TestClient(client.base());
+            List<RedisMonitor.Command> login = monitor.during(() -> It.loginAdmin(fresh));
+            System.out.println("[budget] POST /api/auth/login: " + RedisMonitor.roundTrips(login) + " command(s) " + login);
+            assertTrue(RedisMonitor.roundTrips(login) <= 5, login::toString);
             assertEquals(1, RedisMonitor.roundTrips(me), me::toString);
             assertTrue(RedisMonitor.roundTrips(counter) <= 2, counter::toString);
             assertTrue(me.stream().noneMatch(c -> !c.fromScript() && !c.name().startsWith("eval")), me::toString);

@@ -1,0 +1,427 @@
+package org.redsession.it.ui;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+import jakarta.json.Json;
+import jakarta.json.JsonArray;
+import jakarta.json.JsonObject;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.WebElement;
+import org.redsession.testsupport.PayaraMicro;
+import org.redsession.testsupport.TestClient;
+
+/**
+ * The pages in a real browser (Debian's headless Chromium through Selenium) against two Payara Micro instances on
+ * the suite's Redis: signing in, the account page, the same user on the second instance, revocation from another
+ * browser, sign out everywhere else, password change, the admin page, console and CSP cleanliness; plus the page
+ * routing and security headers over plain HTTP.
+ */
+class BrowserUiIT {
+    static PayaraMicro a;
+    static PayaraMicro b;
+
+    private final List<Browser> browsers = new ArrayList<>();
+
+    @BeforeAll
+    static void start() {
+        CompletableFuture<PayaraMicro> second = CompletableFuture.supplyAsync(
+                () -> PayaraMicro.builder().name("ui-b").start());
+        try {
+            a = PayaraMicro.builder().name("ui-a").start();
+        } finally {
+            b = second.join();
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        for (PayaraMicro instance : new PayaraMicro[] {a, b}) {
+            if (instance != null) {
+                instance.stop();
+            }
+        }
+    }
+
+    @AfterEach
+    void closeBrowsers() {
+        browsers.forEach(Browser::close);
+        browsers.clear();
+    }
+
+    private Browser browser() {
+        Browser browser = new Browser(Ui.browserBase(a));
+        browsers.add(browser);
+        return browser;
+    }
+
+    private static String newUser(String prefix) {
+        return Ui.createUser(Ui.admin(a), Ui.uniqueName(prefix), Ui.PASSWORD);
+    }
+
+    private static List<WebElement> rows(Browser browser, String tbody) {
+        return browser.driver.findElements(By.cssSelector("#" + tbody + " tr"));
+    }
+
+    @Test
+    void signIn_showsTheAccountPage_andTheSecondInstanceShowsTheSameUser() {
+        String user = newUser("ann");
+        Browser browser = browser();
+
+        browser.go("/account");
+        browser.waitForPage("/login");
+        assertEquals("/account", browser.query().get("next"));
+        assertFalse(browser.query().containsKey("reason"));
+        assertEquals("Please sign in to continue.", browser.text("reason"));
+
+        browser.signIn(user, Ui.PASSWORD);
+        browser.waitForPage("/account");
+        browser.waitUntil("the account page names the user", d -> user.equals(browser.text("s-username")));
+        assertEquals(user, browser.text("header-user"));
+        assertFalse(browser.visible("nav-admin"), "a plain user sees no Admin link");
+        assertTrue(browser.text("s-idle-left").matches("\\d+:\\d\\d"), () -> "idle countdown: " + browser.text("s-idle-left"));
+        assertTrue(browser.text("s-absolute-left").matches("\\d+:\\d\\d(:\\d\\d)?"), () -> browser.text("s-absolute-left"));
+        assertFalse(browser.text("s-created").isBlank());
+        browser.waitUntil("this device is listed", d -> rows(browser, "sessions-body").size() == 1);
+        assertEquals("true", rows(browser, "sessions-body").get(0).getDomAttribute("data-current"));
+        assertTrue(rows(browser, "sessions-body").get(0).getText().contains("This device"));
+        String created = browser.find("s-created").getDomAttribute("datetime");
+
+        // Same browser, same cookie (cookies are per host, not per port): the page served by instance B.
+        browser.goTo(Ui.browserBase(b).resolve("account"));
+        browser.waitForPage("/account");
+        assertEquals(b.port(), browser.url().getPort());
+        browser.waitUntil("instance B shows the same user", d -> user.equals(browser.text("s-username")));
+        assertEquals(created, browser.find("s-created").getDomAttribute("datetime"), "the same session");
+        browser.waitUntil("still one session", d -> rows(browser, "sessions-body").size() == 1);
+
+        browser.assertNoConsoleErrors();
+    }
+
+    @Test
+    void revokedFromAnotherBrowser_signsThisOneOut_withTheReason_andSigningInReturnsToThePage() {
+        String user = newUser("bob");
+        Browser first = browser();
+        first.go("/account");
+        first.signIn(user, Ui.PASSWORD);
+        first.waitForPage("/account");
+
+        Browser second = browser();
+        second.go("/account");
+        second.signIn(user, Ui.PASSWORD);
+        second.waitForPage("/account");
+        second.waitUntil("both devices listed", d -> rows(second, "sessions-body").size() == 2);
+        WebElement signOutOther = second.driver.findElement(
+                By.cssSelector("#sessions-body tr[data-current='false'] button"));
+        assertEquals("Sign out this device", signOutOther.getText());
+        signOutOther.click();
+        second.waitUntil("the other device is gone", d -> rows(second, "sessions-body").size() == 1);
+        assertEquals("That device was signed out.", second.text("sessions-status"));
+
+        first.waitUntil(java.time.Duration.ofSeconds(30), "the revoked browser is sent to sign in",
+                d -> "/login".equals(first.path()));
+        first.waitForPage("/login");
+        assertEquals("revoked", first.query().get("reason"));
+        assertEquals("/account", first.query().get("next"));
+        assertEquals("You were signed out from another device.", first.text("reason"));
+
+        first.signIn(user, Ui.PASSWORD);
+        first.waitForPage("/account");
+        first.waitUntil("signed in again", d -> user.equals(first.text("s-username")));
+
+        first.assertNoConsoleErrors(Browser::apiUnauthorized);
+        second.assertNoConsoleErrors();
+    }
+
+    @Test
+    void signOutEverywhereElse_passwordChange_andSignOut() {
+        String user = newUser("cleo");
+        String newPassword = "Silver-Orchard-Compass-58";
+        TestClient phone = new TestClient(a.base());
+        Ui.login(phone, user, Ui.PASSWORD);
+
+        Browser browser = browser();
+        browser.go("/account");
+        browser.signIn(user, Ui.PASSWORD);
+        browser.waitForPage("/account");
+        browser.waitUntil("two devices", d -> rows(browser, "sessions-body").size() == 2);
+        browser.click("sign-out-others");
+        browser.waitUntil("only this device left", d -> rows(browser, "sessions-body").size() == 1);
+        assertEquals("All your other devices were signed out.", browser.text("sessions-status"));
+        assertError(phone.get("api/me"), 401, "session_expired");
+
+        Ui.login(phone, user, Ui.PASSWORD);
+        browser.type("current-password", "not-the-password");
+        browser.type("new-password", newPassword);
+        browser.type("confirm-password", newPassword);
+        browser.click("password-submit");
+        browser.waitUntil("wrong current password reported", d -> browser.visible("password-error"));
+        assertEquals("The current password is wrong.", browser.text("password-error"));
+        assertEquals("true", browser.find("current-password").getDomAttribute("aria-invalid"));
+
+        browser.type("current-password", Ui.PASSWORD);
+        browser.type("new-password", newPassword);
+        browser.type("confirm-password", newPassword + "x");
+        browser.click("password-submit");
+        browser.waitUntil("mismatch reported", d -> browser.visible("password-error"));
+        assertEquals("The two new passwords are not the same.", browser.text("password-error"));
+        assertEquals("true", browser.find("confirm-password").getDomAttribute("aria-invalid"));
+
+        browser.type("confirm-password", newPassword);
+        browser.click("password-submit");
+        browser.waitUntil("password changed", d -> browser.visible("password-ok"));
+        assertEquals("Your password was changed. Your other devices were signed out.", browser.text("password-ok"));
+        assertError(phone.get("api/me"), 401, "session_expired");
+
+        browser.click("sign-out");
+        browser.waitForPage("/login");
+        assertEquals("signedout", browser.query().get("reason"));
+        assertEquals("You signed out.", browser.text("reason"));
+        browser.signIn(user, newPassword);
+        browser.waitForPage("/account");
+        browser.waitUntil("signed in with the new password", d -> user.equals(browser.text("s-username")));
+
+        // Expected: the 403 answer to the wrong current password.
+        browser.assertNoConsoleErrors(e -> e.getMessage().contains("/api/me/password - ") && e.getMessage().contains("403"));
+    }
+
+    @Test
+    void adminCreatesAUser_whoThenSignsIn_andCannotOpenTheAdminPage() {
+        Browser browser = browser();
+        browser.go("/admin");
+        browser.signIn(Ui.ADMIN, Ui.ADMIN_PASSWORD);
+        browser.waitForPage("/admin");
+        browser.waitUntil("live statistics", d -> browser.visible("stat-activeSessions"));
+        assertTrue(browser.text("stat-activeSessions").matches("[\\d,.]+"), () -> browser.text("stat-activeSessions"));
+        browser.waitUntil("the admin is listed", d -> !browser.driver.findElements(
+                By.cssSelector("#users-body tr[data-username='" + Ui.ADMIN + "']")).isEmpty());
+        assertTrue(browser.visible("nav-admin"));
+
+        String user = Ui.uniqueName("dora");
+        browser.type("new-username", user);
+        browser.type("new-user-password", Ui.PASSWORD);
+        assertTrue(browser.find("role-user").isSelected());
+        browser.click("create-submit");
+        browser.waitUntil("user created", d -> browser.visible("create-ok"));
+        assertEquals("User " + user + " was created.", browser.text("create-ok"));
+        browser.waitUntil("the new user is listed", d -> !browser.driver.findElements(
+                By.cssSelector("#users-body tr[data-username='" + user + "']")).isEmpty());
+
+        browser.type("new-username", user);
+        browser.type("new-user-password", Ui.PASSWORD);
+        browser.click("create-submit");
+        browser.waitUntil("duplicate reported", d -> browser.visible("create-error"));
+        assertEquals("A user named " + user + " already exists.", browser.text("create-error"));
+
+        browser.click("sign-out");
+        browser.waitForPage("/login");
+        browser.signIn(user, Ui.PASSWORD);
+        browser.waitForPage("/account");
+        browser.waitUntil("the new user is signed in", d -> user.equals(browser.text("s-username")));
+        assertFalse(browser.visible("nav-admin"));
+
+        browser.go("/admin");
+        browser.waitUntil("forbidden page", d -> browser.visible("forbidden-title"));
+        assertEquals("/admin", browser.path());
+        assertEquals("You can’t open this page", browser.text("forbidden-title"));
+
+        // Expected: the 409 of the duplicate and (if Chromium logs it) the 403 of the forbidden page.
+        browser.assertNoConsoleErrors(e -> e.getMessage().contains("/api/admin/users - ") && e.getMessage().contains("409")
+                || e.getMessage().contains("/admin - ") && e.getMessage().contains("403"));
+    }
+
+    @Test
+    void adminRevokesAUsersSessions_andDeletesTheUser() {
+        TestClient admin = Ui.admin(a);
+        String user = Ui.createUser(admin, Ui.uniqueName("emil"), Ui.PASSWORD);
+        TestClient device = new TestClient(a.base());
+        Ui.login(device, user, Ui.PASSWORD);
+
+        Browser browser = browser();
+        browser.go("/admin");
+        browser.signIn(Ui.ADMIN, Ui.ADMIN_PASSWORD);
+        browser.waitForPage("/admin");
+        String row = "#users-body tr[data-username='" + user + "']";
+        browser.waitUntil("the user is listed", d -> !d.findElements(By.cssSelector(row)).isEmpty());
+
+        browser.driver.findElement(By.cssSelector(row + " button[aria-label='Sessions of " + user + "']")).click();
+        browser.waitUntil("the user's session is listed", d -> browser.visible("user-sessions")
+                && rows(browser, "user-sessions-body").size() == 1);
+        assertEquals(user, browser.text("user-sessions-name"));
+        browser.click("revoke-user-sessions");
+        browser.waitUntil("sessions revoked", d -> rows(browser, "user-sessions-body").isEmpty());
+        assertEquals("All sessions of " + user + " were signed out.", browser.text("user-sessions-status"));
+        assertError(device.get("api/me"), 401, "session_expired");
+
+        browser.driver.findElement(By.cssSelector(row + " button[aria-label='Delete " + user + "']")).click();
+        browser.waitUntil("confirmation dialog", d -> browser.visible("confirm-dialog"));
+        assertEquals("Delete " + user + "?", browser.text("confirm-title"));
+        browser.click("confirm-ok");
+        browser.waitUntil("the user is gone", d -> d.findElements(By.cssSelector(row)).isEmpty());
+        assertEquals("User " + user + " was deleted.", browser.text("users-status"));
+        assertFalse(browser.visible("user-sessions"));
+
+        TestClient.Res login = new TestClient(a.base()).postJson("api/auth/login", Json.createObjectBuilder()
+                .add("username", user).add("password", Ui.PASSWORD).build().toString());
+        assertError(login, 401, "invalid_credentials");
+
+        browser.assertNoConsoleErrors();
+    }
+
+    @Test
+    void everyPage_hasNoConsoleErrorsNorCspViolations_andNoInlineCode() {
+        // Two more devices of the admin, so the account page's list has something to show.
+        for (String agent : new String[] {
+                "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0",
+                "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+                        + "Version/18.1 Mobile/15E148 Safari/604.1"}) {
+            TestClient device = new TestClient(a.base());
+            device.setHeader("User-Agent", agent);
+            Ui.login(device, Ui.ADMIN, Ui.ADMIN_PASSWORD);
+        }
+        Browser browser = browser();
+
+        browser.go("/login?reason=expired&next=%2Faccount");
+        browser.waitForPage("/login");
+        assertEquals("Your session expired. Please sign in again.", browser.text("reason"));
+        assertNoInlineCode(browser);
+        browser.screenshot("login");
+
+        browser.signIn(Ui.ADMIN, Ui.ADMIN_PASSWORD);
+        browser.waitForPage("/account");
+        browser.waitUntil("devices listed", d -> rows(browser, "sessions-body").size() >= 3);
+        assertNoInlineCode(browser);
+        browser.screenshot("account");
+
+        browser.click("nav-admin");
+        browser.waitForPage("/admin");
+        browser.waitUntil("statistics", d -> browser.visible("stat-activeSessions"));
+        browser.driver.findElement(By.cssSelector(
+                "#users-body tr[data-username='" + Ui.ADMIN + "'] button[aria-label='Sessions of " + Ui.ADMIN + "']"))
+                .click();
+        browser.waitUntil("the admin's sessions", d -> rows(browser, "user-sessions-body").size() >= 3);
+        ((JavascriptExecutor) browser.driver).executeScript("window.scrollTo(0, 0)");
+        assertNoInlineCode(browser);
+        browser.screenshot("admin");
+
+        // Keyboard: the skip link is the first stop and takes focus to the content.
+        browser.go("/account");
+        browser.waitForPage("/account");
+        new org.openqa.selenium.interactions.Actions(browser.driver).sendKeys(org.openqa.selenium.Keys.TAB).perform();
+        assertEquals("skip-link", browser.driver.switchTo().activeElement().getDomAttribute("class"));
+        new org.openqa.selenium.interactions.Actions(browser.driver).sendKeys(org.openqa.selenium.Keys.ENTER).perform();
+        assertEquals("main", browser.driver.switchTo().activeElement().getDomAttribute("id"));
+
+        browser.driver.manage().window().setSize(new org.openqa.selenium.Dimension(390, 844));
+        browser.go("/account");
+        browser.waitForPage("/account");
+        browser.waitUntil("devices listed", d -> rows(browser, "sessions-body").size() >= 3);
+        browser.screenshotViewport("account-mobile");
+
+        browser.assertNoConsoleErrors();
+    }
+
+    @Test
+    void pageRequests_areRoutedAndGuarded_andCarryTheSecurityHeaders() {
+        TestClient anonymous = new TestClient(a.base());
+        assertRedirect(anonymous.get("/"), "/login");
+        assertRedirect(anonymous.get("account"), "/login?next=%2Faccount");
+        assertRedirect(anonymous.get("admin?tab=users"), "/login?next=%2Fadmin%3Ftab%3Dusers");
+        assertEquals(405, anonymous.post("account").status());
+        assertRedirect(anonymous.get("account/?x=1"), "/account?x=1");
+        TestClient.Res api = anonymous.get("api/me");
+        assertError(api, 401, "not_authenticated");
+        assertSecurityHeaders(api);
+
+        TestClient.Res login = anonymous.get("login");
+        assertEquals(200, login.status(), login::toString);
+        assertTrue(login.header("Content-Type").orElse("").startsWith("text/html"));
+        assertEquals("no-store", login.header("Cache-Control").orElse(""));
+        assertSecurityHeaders(login);
+        for (String asset : new String[] {"css/app.css", "js/api.js", "js/login.js", "favicon.svg"}) {
+            TestClient.Res res = anonymous.get(asset);
+            assertEquals(200, res.status(), () -> asset + ": " + res);
+            assertSecurityHeaders(res);
+        }
+        assertTrue(anonymous.get("js/api.js").header("Content-Type").orElse("").contains("javascript"));
+        assertEquals(404, anonymous.get("login.html").status());
+        assertEquals(404, anonymous.get("WEB-INF/pages/account.html").status());
+
+        String user = newUser("finn");
+        TestClient client = new TestClient(a.base());
+        Ui.login(client, user, Ui.PASSWORD);
+        assertRedirect(client.get("/"), "/account");
+        assertRedirect(client.get("login"), "/account");
+        assertRedirect(client.get("login?next=%2Faccount%3Fx%3D1"), "/account?x=1");
+        for (String evil : new String[] {"//evil.example/", "https://evil.example/", "/\\evil.example", "/\\/evil",
+                "javascript:alert(1)", "/login", " /account", "evil"}) {
+            assertRedirect(client.get("login?next=" + URLEncoder.encode(evil, StandardCharsets.UTF_8)), "/account");
+        }
+        TestClient.Res account = client.get("account");
+        assertEquals(200, account.status(), account::toString);
+        assertEquals("no-store", account.header("Cache-Control").orElse(""));
+        assertSecurityHeaders(account);
+        assertTrue(account.body().contains("<script type=\"module\" src=\"/js/account.js\"></script>"));
+        TestClient.Res forbidden = client.get("admin");
+        assertEquals(403, forbidden.status(), forbidden::toString);
+        assertEquals("no-store", forbidden.header("Cache-Control").orElse(""));
+
+        // The cookie of a session revoked from another device: the page redirect says why.
+        TestClient other = new TestClient(a.base());
+        Ui.login(other, user, Ui.PASSWORD);
+        JsonArray sessions = Json.createReader(new java.io.StringReader(other.get("api/me/sessions").body())).readArray();
+        String victim = sessions.stream().map(JsonObject.class::cast).filter(s -> !s.getBoolean("current"))
+                .map(s -> s.getString("id")).findFirst().orElseThrow();
+        assertEquals(204, other.delete("api/me/sessions/" + victim).status());
+        assertRedirect(client.get("account"), "/login?reason=revoked&next=%2Faccount");
+
+        // The cookie of a session that signed out.
+        String cookie = other.cookies().get("__Host-SID");
+        assertEquals(204, other.post("api/auth/logout").status());
+        TestClient stale = new TestClient(a.base());
+        stale.setCookie("__Host-SID", cookie);
+        assertRedirect(stale.get("admin"), "/login?reason=signedout&next=%2Fadmin");
+    }
+
+    private static void assertNoInlineCode(Browser browser) {
+        Object inline = ((JavascriptExecutor) browser.driver).executeScript(
+                "return document.querySelectorAll('script:not([src]), [style], [onclick], [onload], [onsubmit]').length");
+        assertEquals(0L, inline, "inline scripts, styles or handlers on " + browser.path());
+    }
+
+    private static void assertRedirect(TestClient.Res res, String location) {
+        assertEquals(303, res.status(), res::toString);
+        assertEquals(location, res.header("Location").orElse(null), res::toString);
+        assertEquals("no-store", res.header("Cache-Control").orElse(""));
+    }
+
+    private static void assertSecurityHeaders(TestClient.Res res) {
+        String csp = res.header("Content-Security-Policy").orElse("");
+        for (String directive : new String[] {"default-src 'self'", "script-src 'self'", "style-src 'self'",
+                "frame-ancestors 'none'", "object-src 'none'", "base-uri 'none'"}) {
+            assertTrue(csp.contains(directive), () -> "CSP lacks " + directive + ": " + res);
+        }
+        assertFalse(csp.contains("unsafe-inline"), csp);
+        assertFalse(csp.contains("unsafe-eval"), csp);
+        assertEquals("nosniff", res.header("X-Content-Type-Options").orElse(""), res::toString);
+        assertEquals("no-referrer", res.header("Referrer-Policy").orElse(""), res::toString);
+    }
+
+    static void assertError(TestClient.Res res, int status, String code) {
+        assertEquals(status, res.status(), res::toString);
+        assertEquals(code, res.json().getString("error"), res::toString);
+    }
+}

@@ -87,7 +87,7 @@ public class AuthResource {
     public Response logout() {
         if (!sessions.logout(request)) {
             SessionAccess.Problem p = sessions.unauthenticated(request);
-            throw new ApiException(401, p.code(), p.message());
+            throw new ApiException(401, p.code(), p.message(), p.reason());
         }
         return Response.noContent().build();
     }

@@ -36,7 +36,7 @@ public class SessionResource {
     public SessionAccess.SessionInfo get() {
         return sessions.describeAndTouch(request).orElseThrow(() -> {
             SessionAccess.Problem p = sessions.unauthenticated(request);
-            return new ApiException(401, p.code(), p.message());
+            return new ApiException(401, p.code(), p.message(), p.reason());
         });
     }
 }

@@ -43,8 +43,8 @@ public class SessionAccess {
             Instant idleExpiresAt, Instant absoluteExpiresAt, String csrfToken, Set<String> attributes) {
     }
 
-    /** Why a request is not authenticated: an error code and a message for people. */
-    public record Problem(String code, String message) {
+    /** Why a request is not authenticated: an error code, a message for people, and why the session ended (or null). */
+    public record Problem(String code, String message, String reason) {
     }
 
     @Inject
@@ -198,9 +198,9 @@ public class SessionAccess {
     public Problem unauthenticated(HttpServletRequest request) {
         RequestSession session = of(request);
         if (session.status() == RequestSession.Status.ENDED) {
-            return new Problem("session_expired", reasonText(session.goneReason()));
+            return new Problem("session_expired", reasonText(session.goneReason()), session.goneReason());
         }
-        return new Problem("not_authenticated", "Please sign in.");
+        return new Problem("not_authenticated", "Please sign in.", null);
     }
 
     /** A sentence for people explaining why a session ended. */

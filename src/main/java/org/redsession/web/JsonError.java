@@ -13,12 +13,15 @@ public final class JsonError {
     private JsonError() {
     }
 
-    /** Replaces whatever the response holds with the error; does nothing if the response is already committed. */
+    /**
+     * Replaces the body the response holds with the error (headers already set, such as the security headers, are
+     * kept); does nothing if the response is already committed.
+     */
     public static void send(HttpServletResponse response, int status, String code, String message) throws IOException {
         if (response.isCommitted()) {
             return;
         }
-        response.reset();
+        response.resetBuffer();
         response.setStatus(status);
         response.setContentType("application/json");
         response.setCharacterEncoding("UTF-8");

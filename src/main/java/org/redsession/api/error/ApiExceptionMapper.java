@@ -9,6 +9,6 @@ import jakarta.ws.rs.ext.Provider;
 public class ApiExceptionMapper implements ExceptionMapper<ApiException> {
     @Override
     public Response toResponse(ApiException e) {
-        return Errors.response(e.status(), e.code(), e.getMessage());
+        return Errors.response(e.status(), new ApiError(e.code(), e.getMessage(), e.reason()));
     }
 }

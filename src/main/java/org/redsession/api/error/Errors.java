@@ -9,7 +9,11 @@ final class Errors {
     }
 
     static Response response(int status, String code, String message) {
+        return response(status, new ApiError(code, message));
+    }
+
+    static Response response(int status, ApiError error) {
         return Response.status(status).type(MediaType.APPLICATION_JSON_TYPE).header("Cache-Control", "no-store")
-                .entity(new ApiError(code, message)).build();
+                .entity(error).build();
     }
 }

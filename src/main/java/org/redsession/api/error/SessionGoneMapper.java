@@ -11,6 +11,6 @@ import org.redsession.session.SessionGoneException;
 public class SessionGoneMapper implements ExceptionMapper<SessionGoneException> {
     @Override
     public Response toResponse(SessionGoneException e) {
-        return Errors.response(401, "session_expired", "Your session ended. Please sign in again.");
+        return Errors.response(401, new ApiError("session_expired", "Your session ended. Please sign in again.", "ended"));
     }
 }

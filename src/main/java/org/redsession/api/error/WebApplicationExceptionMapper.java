@@ -32,7 +32,7 @@ public class WebApplicationExceptionMapper implements ExceptionMapper<WebApplica
         if (e instanceof NotAuthorizedException || status == 401) {
             try {
                 SessionAccess.Problem p = sessions.unauthenticated(request);
-                return Errors.response(401, p.code(), p.message());
+                return Errors.response(401, new ApiError(p.code(), p.message(), p.reason()));
             } catch (SessionStoreUnavailableException unavailable) {
                 return SessionStoreUnavailableMapper.unavailable(unavailable);
             }

@@ -12,6 +12,8 @@ import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.StringCodec;
 import org.redisson.config.BaseConfig;
 import org.redisson.config.Config;
+import org.redisson.config.ReadMode;
+import org.redisson.config.SubscriptionMode;
 import org.redsession.config.RedisSettings;
 
 /**
@@ -43,6 +45,9 @@ public class RedissonClientProducer {
             case SENTINEL -> {
                 var sentinel = config.useSentinelServers().setMasterName(settings.sentinelMaster())
                         .setDatabase(settings.database()).setCheckSentinelsList(false)
+                        // Reads go to the primary too: replication is asynchronous, and a replica may still show
+                        // a session that was just signed out, or miss one that was just created.
+                        .setReadMode(ReadMode.MASTER).setSubscriptionMode(SubscriptionMode.MASTER)
                         .setMasterConnectionPoolSize(settings.connectionPoolSize())
                         .setMasterConnectionMinimumIdleSize(Math.min(4, settings.connectionPoolSize()));
                 settings.nodeAddresses().forEach(sentinel::addSentinelAddress);
@@ -50,6 +55,7 @@ public class RedissonClientProducer {
             }
             case CLUSTER -> {
                 var cluster = config.useClusterServers()
+                        .setReadMode(ReadMode.MASTER).setSubscriptionMode(SubscriptionMode.MASTER)
                         .setMasterConnectionPoolSize(settings.connectionPoolSize())
                         .setMasterConnectionMinimumIdleSize(Math.min(4, settings.connectionPoolSize()));
                 settings.nodeAddresses().forEach(cluster::addNodeAddress);

@@ -7,13 +7,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.logging.Logger;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-import org.redisson.api.BatchResult;
+import org.redisson.api.RFuture;
 import org.redisson.api.RBatch;
+import org.redisson.api.RScoredSortedSetAsync;
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.RedisException;
@@ -224,43 +226,32 @@ public class RedissonSessionStore implements SessionStore {
 
     @Override
     public long countSessions(Collection<UserRef> users) {
-        if (users.isEmpty()) {
-            return 0;
-        }
         double now = System.currentTimeMillis();
-        try {
-            RBatch batch = redisson.createBatch();
-            for (UserRef user : users) {
-                batch.getScoredSortedSet(keys.index(user), StringCodec.INSTANCE).countAsync(now, false, Double.POSITIVE_INFINITY, true);
-            }
-            BatchResult<?> result = batch.execute();
-            long total = 0;
-            for (Object n : result.getResponses()) {
-                total += ((Number) n).longValue();
-            }
-            return total;
-        } catch (RedisException e) {
-            throw new SessionStoreUnavailableException("Redis is unavailable: " + e.getClass().getSimpleName(), e);
-        }
+        return sumOverIndexes(users, index -> index.countAsync(now, false, Double.POSITIVE_INFINITY, true));
     }
 
     @Override
     public long pruneExpired(Collection<UserRef> users) {
+        double now = System.currentTimeMillis();
+        return sumOverIndexes(users, index -> index.removeRangeByScoreAsync(Double.NEGATIVE_INFINITY, true, now, false));
+    }
+
+    /** Runs one command per user index in a single pipelined batch and adds up the numbers it returns. */
+    private long sumOverIndexes(Collection<UserRef> users,
+            Function<RScoredSortedSetAsync<String>, RFuture<? extends Number>> command) {
         if (users.isEmpty()) {
             return 0;
         }
-        double now = System.currentTimeMillis();
         try {
             RBatch batch = redisson.createBatch();
             for (UserRef user : users) {
-                batch.getScoredSortedSet(keys.index(user), StringCodec.INSTANCE).removeRangeByScoreAsync(
-                        Double.NEGATIVE_INFINITY, true, now, false);
+                command.apply(batch.getScoredSortedSet(keys.index(user), StringCodec.INSTANCE));
             }
-            long removed = 0;
+            long total = 0;
             for (Object n : batch.execute().getResponses()) {
-                removed += ((Number) n).longValue();
+                total += ((Number) n).longValue();
             }
-            return removed;
+            return total;
         } catch (RedisException e) {
             throw new SessionStoreUnavailableException("Redis is unavailable: " + e.getClass().getSimpleName(), e);
         }

@@ -13,17 +13,17 @@ import org.jboss.shrinkwrap.api.spec.WebArchive;
 import org.redsession.testsupport.TestClient;
 
 /** Shared pieces of the integration tests: the deployment, the bootstrap admin and signing in. */
-final class It {
+public final class It {
     /** Name of the session cookie. */
-    static final String COOKIE = "__Host-SID";
-    static final String ADMIN = System.getenv().getOrDefault("APP_BOOTSTRAP_ADMIN_USERNAME", "admin");
-    static final String ADMIN_PASSWORD = System.getenv("APP_BOOTSTRAP_ADMIN_PASSWORD");
+    public static final String COOKIE = "__Host-SID";
+    public static final String ADMIN = System.getenv().getOrDefault("APP_BOOTSTRAP_ADMIN_USERNAME", "admin");
+    public static final String ADMIN_PASSWORD = System.getenv("APP_BOOTSTRAP_ADMIN_PASSWORD");
 
     private It() {
     }
 
     /** The WAR Maven built, deployed at the context root "/" (Payara Micro maps ROOT.war to "/"). */
-    static WebArchive war() {
+    public static WebArchive war() {
         return ShrinkWrap.create(ZipImporter.class, "ROOT.war")
                 .importFrom(new File(System.getProperty("app.war", "target/redsession.war"))).as(WebArchive.class);
     }
@@ -32,12 +32,12 @@ final class It {
      * The base URI of an Arquillian deployment on the loopback address: Payara Micro reports the machine's
      * external address, and the tests talk to loopback only.
      */
-    static java.net.URI local(java.net.URL base) {
+    public static java.net.URI local(java.net.URL base) {
         return java.net.URI.create("http://127.0.0.1:" + base.getPort() + base.getPath());
     }
 
     /** Signs in with JSON, asserts 200 and makes the client send the CSRF token from then on. */
-    static JsonObject login(TestClient client, String username, String password) {
+    public static JsonObject login(TestClient client, String username, String password) {
         client.setHeader("X-CSRF-Token", null);
         TestClient.Res res = client.postJson("api/auth/login",
                 jakarta.json.Json.createObjectBuilder().add("username", username).add("password", password).build().toString());
@@ -47,28 +47,28 @@ final class It {
         return body;
     }
 
-    static JsonObject loginAdmin(TestClient client) {
+    public static JsonObject loginAdmin(TestClient client) {
         return login(client, ADMIN, ADMIN_PASSWORD);
     }
 
     /** The raw session id in the client's cookie (the part before the signature). */
-    static String sessionId(TestClient client) {
+    public static String sessionId(TestClient client) {
         String value = client.cookies().get(COOKIE);
         return value == null ? null : value.substring(0, value.indexOf('.'));
     }
 
     /** The body of a response as a JSON array (asserting 200). */
-    static jakarta.json.JsonArray array(TestClient.Res res) {
+    public static jakarta.json.JsonArray array(TestClient.Res res) {
         assertEquals(200, res.status(), () -> "status of " + res);
         return jakarta.json.Json.createReader(new java.io.StringReader(res.body())).readArray();
     }
 
-    static void assertError(TestClient.Res res, int status, String code) {
+    public static void assertError(TestClient.Res res, int status, String code) {
         assertEquals(status, res.status(), () -> "status of " + res);
         assertEquals(code, res.json().getString("error"), () -> "error code of " + res);
     }
 
-    static Map<String, String> cookieAttributes(String setCookie) {
+    public static Map<String, String> cookieAttributes(String setCookie) {
         Map<String, String> attributes = new java.util.LinkedHashMap<>();
         String[] parts = setCookie.split(";");
         for (int i = 1; i < parts.length; i++) {

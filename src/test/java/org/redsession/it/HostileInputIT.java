@@ -54,7 +54,7 @@ class HostileInputIT {
         String genuine = signedIn.cookies().get(It.COOKIE);
         List<String> headers = List.of(It.COOKIE + "=", It.COOKIE, It.COOKIE + "=" + "A".repeat(4096),
                 It.COOKIE + "=" + genuine + "; " + It.COOKIE + "=" + genuine,
-                It.COOKIE + "=\"" + genuine + "\"x", It.COOKIE + "=" + genuine.replace('A', 'é'),
+                It.COOKIE + "=\"" + genuine + "\"x", It.COOKIE + "=é" + genuine.substring(1),
                 It.COOKIE + "=%00%0d%0a", "JSESSIONID=ABCDEF0123456789; " + It.COOKIE + "=nonsense");
         for (String header : headers) {
             TestClient.Res res = client().send("GET", "api/me", null, null, "Cookie", header);

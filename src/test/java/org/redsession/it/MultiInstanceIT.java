@@ -116,4 +116,74 @@ class MultiInstanceIT {
         assertEquals(true, key != null, "Redis holds counter 100 for the session");
         assertEquals(101, a.post("api/counter").json().getInt("counter"));
     }
+
+    private static long event(TestClient.Res res, String name) {
+        var events = res.json().getJsonObject("events");
+        return events.containsKey(name) ? events.getJsonNumber(name).longValue() : 0;
+    }
+
+    @Test
+    void theServletSessionApi_acrossInstances_withListenerEventsWhereTheyHappen() throws Exception {
+        TestClient a = new TestClient(It.local(base));
+        TestClient b = a.withBase(instanceB.base());
+        TestClient.Res none = a.get("api/demo/session");
+        assertEquals(false, none.json().getBoolean("exists"), none::toString);
+        long createdOnB = event(b.get("api/demo/session"), "sessionCreated");
+
+        // getSession(true) + setAttribute on A: a new session, stored, with a cookie.
+        TestClient.Res set = a.send("PUT", "api/demo/session/attributes/colour", "text/plain", "blue".getBytes());
+        assertEquals(200, set.status(), set::toString);
+        assertEquals(true, set.json().getBoolean("isNew"));
+        assertEquals(1, set.setCookies().size(), set::toString);
+        long createdOnA = event(set, "sessionCreated");
+        assertEquals(true, createdOnA >= 1 && event(set, "attributeAdded") >= 1, set::toString);
+
+        // B sees it, not new; replacing fires attributeReplaced on B only.
+        TestClient.Res onB = b.get("api/demo/session");
+        assertEquals(false, onB.json().getBoolean("isNew"), onB::toString);
+        assertEquals("blue", onB.json().getJsonObject("attributes").getString("colour"));
+        assertEquals(createdOnB, event(onB, "sessionCreated"), "B created no session");
+        long replacedOnA = event(a.get("api/demo/session"), "attributeReplaced");
+        TestClient.Res replaced = b.send("PUT", "api/demo/session/attributes/colour", "text/plain", "green".getBytes());
+        assertEquals(true, event(replaced, "attributeReplaced") >= 1, replaced::toString);
+        assertEquals(replacedOnA, event(a.get("api/demo/session"), "attributeReplaced"), "events fire where they happen");
+        assertEquals("green", a.get("api/demo/session").json().getJsonObject("attributes").getString("colour"));
+
+        // changeSessionId on B: a new cookie, the same data; the old id no longer works.
+        String before = a.cookies().get(It.COOKIE);
+        TestClient.Res rotated = b.post("api/demo/session/rotate");
+        assertEquals(200, rotated.status(), rotated::toString);
+        assertEquals(true, event(rotated, "sessionIdChanged") >= 1, rotated::toString);
+        String after = a.cookies().get(It.COOKIE);
+        assertEquals(false, before.equals(after), "the id changed");
+        assertEquals("green", a.get("api/demo/session").json().getJsonObject("attributes").getString("colour"));
+        TestClient old = new TestClient(It.local(base));
+        old.setCookie(It.COOKIE, before);
+        assertEquals(false, old.get("api/demo/session").json().getBoolean("exists"), "the old id is dead");
+
+        // removeAttribute, then invalidate on A: gone on B too.
+        TestClient.Res removed = a.delete("api/demo/session/attributes/colour");
+        assertEquals(true, event(removed, "attributeRemoved") >= 1, removed::toString);
+        a.send("PUT", "api/demo/session/attributes/size", "text/plain", "L".getBytes());
+        TestClient.Res invalidated = a.post("api/demo/session/invalidate");
+        assertEquals(true, event(invalidated, "sessionDestroyed") >= 1, invalidated::toString);
+        assertEquals(false, invalidated.json().getBoolean("exists"));
+        TestClient stale = new TestClient(instanceB.base());
+        stale.setCookie(It.COOKIE, after);
+        assertEquals(false, stale.get("api/demo/session").json().getBoolean("exists"), "invalidated everywhere");
+    }
+
+    @Test
+    void aSessionThatNeverGetsAnAttribute_isNeverStored() throws Exception {
+        TestClient a = new TestClient(It.local(base));
+        java.util.Set<String> before = new java.util.HashSet<>(SuiteRedis.get().scanKeys("rs:s:*"));
+        TestClient.Res created = a.get("api/demo/session?create=true");
+        assertEquals(true, created.json().getBoolean("exists"), created::toString);
+        assertEquals(true, created.json().getBoolean("isNew"), created::toString);
+        assertEquals(0, created.setCookies().size(), () -> "no cookie for a session that holds nothing: " + created);
+        assertEquals(409, a.post("api/demo/session/rotate").status());
+        java.util.Set<String> added = new java.util.HashSet<>(SuiteRedis.get().scanKeys("rs:s:*"));
+        added.removeAll(before);
+        assertEquals(java.util.Set.of(), added, "nothing stored");
+    }
 }

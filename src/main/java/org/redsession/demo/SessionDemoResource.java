@@ -1,0 +1,106 @@
+package org.redsession.demo;
+
+import java.util.Collections;
+import java.util.Map;
+import java.util.TreeMap;
+
+import jakarta.inject.Inject;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpSession;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+/**
+ * The portable session layer through the plain Servlet API, as any Jakarta EE application would use it:
+ * {@code request.getSession()}, {@code setAttribute}, {@code changeSessionId()}, {@code invalidate()}, with the
+ * listener events this instance delivered. Anonymous sessions are allowed here (a session is only stored once it
+ * holds an attribute); attribute values are strings.
+ */
+@Path("demo/session")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "demo", description = "The HttpSession API on the Redis-backed session")
+public class SessionDemoResource {
+
+    /** What the session looks like to this request. */
+    public record View(boolean exists, Boolean isNew, Integer maxInactiveInterval, Map<String, Object> attributes,
+            Map<String, Long> events) {
+    }
+
+    @Context
+    HttpServletRequest request;
+    @Inject
+    SessionEventLog events;
+
+    private View view(HttpSession session) {
+        if (session == null) {
+            return new View(false, null, null, Map.of(), events.counts());
+        }
+        Map<String, Object> attributes = new TreeMap<>();
+        for (String name : Collections.list(session.getAttributeNames())) {
+            attributes.put(name, session.getAttribute(name));
+        }
+        return new View(true, session.isNew(), session.getMaxInactiveInterval(), attributes, events.counts());
+    }
+
+    @GET
+    @Operation(summary = "The session as request.getSession(create) sees it, and the listener events of this instance")
+    public View get(@QueryParam("create") boolean create) {
+        return view(request.getSession(create));
+    }
+
+    @PUT
+    @Path("attributes/{name}")
+    @Consumes(MediaType.TEXT_PLAIN)
+    @Operation(summary = "session.setAttribute(name, body) on request.getSession(true)")
+    public View set(@PathParam("name") String name, String value) {
+        HttpSession session = request.getSession(true);
+        session.setAttribute(name, value);
+        return view(session);
+    }
+
+    @DELETE
+    @Path("attributes/{name}")
+    @Operation(summary = "session.removeAttribute(name)")
+    public View remove(@PathParam("name") String name) {
+        HttpSession session = request.getSession(false);
+        if (session != null) {
+            session.removeAttribute(name);
+        }
+        return view(session);
+    }
+
+    @POST
+    @Path("rotate")
+    @Operation(summary = "request.changeSessionId(): a new id, the same data")
+    public Response rotate() {
+        if (request.getSession(false) == null) {
+            return Response.status(409).entity(Map.of("error", "no_session", "message", "There is no session.")).build();
+        }
+        request.changeSessionId();
+        return Response.ok(view(request.getSession(false))).build();
+    }
+
+    @POST
+    @Path("invalidate")
+    @Operation(summary = "session.invalidate()")
+    public View invalidate() {
+        HttpSession session = request.getSession(false);
+        if (session != null) {
+            session.invalidate();
+        }
+        return view(request.getSession(false));
+    }
+}

@@ -1,0 +1,143 @@
+# shellcheck shell=bash
+# Shared by bench/benchmark.sh and bench/scale.sh (sourced): processes, ports, Payara Micro and redis-server
+# launched the way bin/run launches them, only on 127.0.0.1 and on free ports. Every process started here is
+# recorded and stopped by bench_cleanup (installed as the EXIT trap by the caller).
+
+BENCH_PIDS=()
+
+blog() { printf '[%s] %s\n' "$BENCH_NAME" "$*" >&2; }
+bdie() { blog "ERROR: $*"; exit 1; }
+
+# shellcheck source=bin/jdk.sh
+source "$ROOT/bin/jdk.sh" # find_jdk, java_major
+
+free_port() { # a port nobody listens on at 127.0.0.1 (random in 20000-59999)
+  local p i
+  for ((i = 0; i < 200; i++)); do
+    p=$((20000 + RANDOM % 40000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+  done
+  bdie "no free port found"
+}
+
+read_options() { # the words of a payara-config file, one per line, skipping comments (as bin/run)
+  local line words
+  while IFS= read -r line || [[ -n "$line" ]]; do
+    [[ "$line" =~ ^[[:space:]]*(#|$) ]] && continue
+    read -ra words <<<"$line"
+    printf '%s\n' "${words[@]}"
+  done <"$1"
+}
+
+stop_pid() { # stop_pid PID NAME SECONDS: TERM, then KILL after the grace period
+  local pid="$1" i
+  kill -0 "$pid" 2>/dev/null || return 0
+  blog "stopping $2 (pid $pid)"
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < $3 * 10; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+bench_cleanup() {
+  trap - EXIT INT TERM; trap '' PIPE; set +e
+  local entry
+  for entry in "${BENCH_PIDS[@]}"; do stop_pid "${entry%%:*}" "${entry#*:}" 30; done
+  BENCH_PIDS=()
+  return 0
+}
+
+forget_pid() { # forget_pid PID: drop it from the cleanup list (after stopping it ourselves)
+  local entry kept=()
+  for entry in "${BENCH_PIDS[@]}"; do [[ "${entry%%:*}" == "$1" ]] || kept+=("$entry"); done
+  BENCH_PIDS=("${kept[@]}")
+}
+
+start_redis() { # start_redis DIR PORT [extra args...]: sets REDIS_PID; no persistence unless extra args say so
+  local dir="$1" port="$2"; shift 2
+  mkdir -p "$dir"
+  redis-server --port "$port" --bind 127.0.0.1 --daemonize no --save "" --appendonly no \
+    --dir "$dir" --logfile "$dir/redis.log" "$@" & REDIS_PID=$!
+  BENCH_PIDS+=("$REDIS_PID:redis-server")
+  local deadline=$((SECONDS + 15))
+  until [[ "$(redis-cli -p "$port" ping 2>/dev/null)" == PONG ]]; do
+    kill -0 "$REDIS_PID" 2>/dev/null || bdie "redis-server exited; see $dir/redis.log"
+    ((SECONDS < deadline)) || bdie "redis-server did not answer within 15 s"
+    sleep 0.2
+  done
+}
+
+# start_payara NAME WAR PORT ROOTDIR: Payara Micro with the JVM and Micro options of payara-config/ (as bin/run);
+# the environment of the caller (REDIS_URL, SESSION_SECRETS, ...) is inherited. Sets PAYARA_PID.
+start_payara() {
+  local name="$1" war="$2" port="$3" dir="$4"
+  local -a jvm_opts micro_opts extra
+  mapfile -t jvm_opts < <(read_options "$ROOT/payara-config/jvm-options")
+  mapfile -t micro_opts < <(read_options "$ROOT/payara-config/micro-options")
+  (($(java_major "$JAVA_HOME") >= 24)) && jvm_opts+=(--sun-misc-unsafe-memory-access=allow)
+  read -ra extra <<<"${JAVA_OPTS:-}" && jvm_opts+=("${extra[@]}")
+  mkdir -p "$dir"
+  # shellcheck disable=SC2034 # for the caller's report
+  PAYARA_JVM_OPTS="${jvm_opts[*]}"
+  # shellcheck disable=SC2034
+  PAYARA_MICRO_OPTS="${micro_opts[*]}"
+  "$JAVA_HOME/bin/java" "${jvm_opts[@]}" -jar "$RUN/payara-micro.jar" \
+    --deploy "$war" --contextroot / --port "$port" "${micro_opts[@]}" \
+    --postbootcommandfile "$ROOT/payara-config/post-boot-commands.asadmin" \
+    --rootdir "$dir/root" >"$dir/payara.log" 2>&1 & PAYARA_PID=$!
+  PAYARA_LOG="$dir/payara.log"
+  BENCH_PIDS+=("$PAYARA_PID:Payara Micro ($name)")
+  blog "Payara Micro ($name) pid $PAYARA_PID on port $port, log $dir/payara.log"
+}
+
+wait_http() { # wait_http URL STATUS SECONDS: until GET URL answers STATUS (Payara must stay alive)
+  local deadline=$((SECONDS + $3)) code
+  until code="$(curl -s -o /dev/null -m 5 -w '%{http_code}' "$1" || true)" && [[ "$code" == "$2" ]]; do
+    kill -0 "$PAYARA_PID" 2>/dev/null || bdie "Payara Micro exited before it was ready (see its payara.log)"
+    grep -q "Exception while loading the app" "$PAYARA_LOG" 2>/dev/null && bdie "deployment failed: see $PAYARA_LOG"
+    ((SECONDS < deadline)) || bdie "no $2 from $1 after $3 s (last: $code)"
+    sleep 1
+  done
+}
+
+load1() { cut -d' ' -f1 /proc/loadavg; }
+
+# wait_quiet MAX SECONDS: waits until the 1-minute load average is below MAX, at most SECONDS; sets QUIET_NOTE.
+wait_quiet() {
+  local max="$1" deadline=$((SECONDS + $2)) l
+  while :; do
+    l="$(load1)"
+    if awk -v l="$l" -v m="$max" 'BEGIN { exit !(l < m) }'; then QUIET_NOTE="load $l (below $max)"; return; fi
+    if ((SECONDS >= deadline)); then
+      QUIET_NOTE="load $l: NOT below $max after waiting $2 s, measured anyway"
+      blog "WARNING: $QUIET_NOTE"
+      return
+    fi
+    blog "load average $l >= $max: waiting (up to $((deadline - SECONDS)) s more)"
+    sleep 15
+  done
+}
+
+bench_tool() { "$JAVA_HOME/bin/java" -cp "$RUN/tool:$RUN/classes" BenchTool "$@"; }
+
+prepare_tool() { # copies the product's classes (the WAR build may be redone by others meanwhile) and compiles BenchTool
+  rm -rf "$RUN/classes" "$RUN/tool" && mkdir -p "$RUN/tool"
+  cp -r "$ROOT/target/classes" "$RUN/classes"
+  "$JAVA_HOME/bin/javac" -d "$RUN/tool" -cp "$RUN/classes" "$ROOT/bench/BenchTool.java"
+}
+
+# replace_section FILE NAME CONTENT_FILE: puts CONTENT_FILE between "<!-- BEGIN NAME -->" and "<!-- END NAME -->"
+# in FILE (appended at the end when the markers are missing).
+replace_section() {
+  local file="$1" name="$2" content="$3" tmp
+  tmp="$(mktemp)"
+  if [[ -f "$file" ]] && grep -qF "<!-- BEGIN $name -->" "$file"; then
+    awk -v b="<!-- BEGIN $name -->" -v e="<!-- END $name -->" -v c="$content" '
+      $0 == b { print; while ((getline line < c) > 0) print line; skip = 1; next }
+      $0 == e { skip = 0 }
+      !skip { print }' "$file" >"$tmp"
+  else
+    { [[ -f "$file" ]] && cat "$file"; printf '\n<!-- BEGIN %s -->\n' "$name"; cat "$content"; printf '<!-- END %s -->\n' "$name"; } >"$tmp"
+  fi
+  mv "$tmp" "$file"
+}

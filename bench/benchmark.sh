@@ -319,9 +319,11 @@ DOCTMP="$RUN/section.md"
 _Written by \`bench/benchmark.sh\` on $STARTED; raw output in \`target/bench/$(basename "$RUN")/\`._
 
 **Machine:** $(nproc) cores ($(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1)), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM, $(uname -sr).
-Load average before measuring: product ${R[product.quiet]}; baseline ${R[baseline.quiet]}. The machine was shared
-with other work: see the load column below, taken at the start of each measured run. wrk, Payara Micro and (for the
-product) redis-server all share the same $(nproc) cores.
+Load average before measuring (after seeding): product ${R[product.quiet]}; baseline ${R[baseline.quiet]}. wrk,
+Payara Micro and (for the product) redis-server share the same $(nproc) cores. During a run the 1-minute load average
+counts our own runnable threads too (Payara has up to 64 HTTP threads), so it rises well above 2 by itself; the row
+"machine busy ... of which other processes" (from \`/proc/stat\` minus the CPU time of Payara, redis-server and wrk)
+tells how much of the machine other work took while we measured.
 
 **Versions:** Payara Micro $(sed -n 's:.*<payara.version>\(.*\)</payara.version>.*:\1:p' pom.xml), $("$JAVA_HOME/bin/java" -version 2>&1 | head -n 1), $(redis-server --version | cut -d' ' -f1-3), $(wrk -v 2>&1 | head -n 1 | cut -d' ' -f1-2), Redisson $(sed -n 's:.*<redisson.version>\(.*\)</redisson.version>.*:\1:p' pom.xml).
 

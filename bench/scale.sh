@@ -20,7 +20,7 @@ Options (defaults in brackets):
   --per-user N       sessions per seeded user [10]
   --list-n N         timed GET /api/me/sessions per step [200]
   --rounds N         revoke-all rounds per step (10 sign-ins, then one timed revoke; first 2 not counted) [22]
-  --user-agent UA   User-Agent stored in the seeded sessions [a 103-character desktop Chrome one]
+  --user-agent UA   User-Agent stored in the seeded sessions [a 97-character desktop Chrome one]
   --no-build         use the existing target/redsession.war and target/classes
   --no-doc           do not write docs/performance.md
 EOF
@@ -96,12 +96,12 @@ for total in "${STEP_LIST[@]}"; do
   per=$(((mem - MEM0) / total))
   check="$(bench_tool check "$BASE" "$RUN/sample-cookies-$total.txt")" # seeded cookies are accepted by the app
   blog "$total sessions: $keys keys ($expires with a TTL), used_memory $mem (+$per B/session), seeded cookies accepted: $check"
+  LOADS+=("$total: $(load1)")
   blog "timing GET /api/me/sessions x$LIST_N and $ROUNDS revoke-all rounds for $PROBE (10 sessions); load $(load1)"
   probe="$(bench_tool scale-probe "$BASE" admin "$ADMIN_PW" "$PROBE" "$PROBE_PW" "$LIST_N" "$ROUNDS")"
   blog "$probe"
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$total" "$users" "$seed_s" "$keys" "$expires" "$mem" "$per" "$check" \
     "$probe" >>"$RESULTS"
-  LOADS+=("$total: $(load1)")
 done
 
 # Expiry facts from a sample of the seeded data.
@@ -125,7 +125,8 @@ jnum() { sed -n "s/.*\"$2\":{[^}]*\"$3\":\([0-9.]*\).*/\1/p" <<<"$1"; }
 SECTION="$RUN/section.md"
 {
   cat <<EOF
-_Written by \`bench/scale.sh\` on $STARTED in ${ELAPSED} s: $(nproc) cores, load average at each step: ${LOADS[*]}.
+_Written by \`bench/scale.sh\` on $STARTED in ${ELAPSED} s (build included): $(nproc) cores, load average before each
+probe: ${LOADS[*]} (the machine was shared with other work; the probe's requests are sequential).
 Redis $(redis-server --version | cut -d' ' -f3 | cut -d= -f2), no persistence; the app on Payara Micro with the default
 timeouts (idle PT30M, absolute PT8H)._
 

@@ -20,4 +20,7 @@ public interface UserRepository {
     boolean delete(String username);
 
     List<User> list();
+
+    /** Every user name, sorted (one read, without loading the accounts). */
+    List<String> names();
 }

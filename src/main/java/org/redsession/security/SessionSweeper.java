@@ -17,7 +17,6 @@ import jakarta.inject.Inject;
 import org.eclipse.microprofile.metrics.Metadata;
 import org.eclipse.microprofile.metrics.MetricRegistry;
 import org.redsession.account.AccountService;
-import org.redsession.account.User;
 import org.redsession.config.SessionSettings;
 import org.redsession.metrics.SessionMetrics;
 import org.redsession.session.SessionManager;
@@ -60,7 +59,7 @@ public class SessionSweeper {
     long activeSessions() {
         if (System.currentTimeMillis() - activeReadAt > 5_000) {
             try {
-                active.set(sessions.countSessions(accounts.list().stream().map(User::username).toList()));
+                active.set(sessions.countSessions(accounts.names()));
                 activeReadAt = System.currentTimeMillis();
             } catch (RuntimeException e) {
                 LOG.fine(() -> "sessions_active not refreshed: " + e.getMessage());
@@ -71,7 +70,7 @@ public class SessionSweeper {
 
     void sweep() {
         try {
-            long expired = sessions.sweepExpired(accounts.list().stream().map(User::username).toList(),
+            long expired = sessions.sweepExpired(accounts.names(),
                     settings.sweepInterval().toMillis());
             if (expired > 0) {
                 metrics.expired(expired);

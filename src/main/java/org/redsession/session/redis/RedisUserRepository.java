@@ -69,12 +69,17 @@ public class RedisUserRepository implements UserRepository {
 
     @Override
     public List<User> list() {
+        List<User> result = new ArrayList<>();
+        for (String name : names()) {
+            find(name).ifPresent(result::add);
+        }
+        return result;
+    }
+
+    @Override
+    public List<String> names() {
         try {
-            List<User> result = new ArrayList<>();
-            for (String name : new TreeSet<>(redisson.<String>getSet(keys.allUsers(), StringCodec.INSTANCE).readAll())) {
-                find(name).ifPresent(result::add);
-            }
-            return result;
+            return List.copyOf(new TreeSet<>(redisson.<String>getSet(keys.allUsers(), StringCodec.INSTANCE).readAll()));
         } catch (RedisException e) {
             throw new SessionStoreUnavailableException("Redis is unavailable: " + e.getClass().getSimpleName(), e);
         }

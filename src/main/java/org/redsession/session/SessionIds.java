@@ -31,8 +31,8 @@ public final class SessionIds {
     private static final int ID_LENGTH = TAG_LENGTH + 43;
 
     private final SecureRandom random = new SecureRandom();
-    private final List<byte[]> signingKeys;
-    private final byte[] hashKey;
+    private final List<Hmac> signingKeys;
+    private final Hmac hashKey;
 
     /**
      * @param secrets HMAC secrets, at least one; the first signs, all verify, the last anchors store keys
@@ -42,12 +42,13 @@ public final class SessionIds {
         if (secrets.isEmpty()) {
             throw new IllegalArgumentException("secrets must not be empty");
         }
-        List<byte[]> keys = new ArrayList<>();
+        List<Hmac> keys = new ArrayList<>();
         for (byte[] secret : secrets) {
-            keys.add(hmac(secret, "redsession/cookie-signing/v1".getBytes(StandardCharsets.US_ASCII)));
+            keys.add(new Hmac(new Hmac(secret).mac("redsession/cookie-signing/v1".getBytes(StandardCharsets.US_ASCII))));
         }
         this.signingKeys = List.copyOf(keys);
-        this.hashKey = hmac(secrets.get(secrets.size() - 1), "redsession/store-key/v1".getBytes(StandardCharsets.US_ASCII));
+        this.hashKey = new Hmac(new Hmac(secrets.get(secrets.size() - 1))
+                .mac("redsession/store-key/v1".getBytes(StandardCharsets.US_ASCII)));
     }
 
     /** A fresh id with a fresh slot tag. */
@@ -72,7 +73,7 @@ public final class SessionIds {
 
     /** The store reference of a user: the user's slot tag (a keyed hash, 24 bits) and name. */
     public UserRef userRef(String username) {
-        byte[] digest = hmac(hashKey, ("user/" + username).getBytes(StandardCharsets.UTF_8));
+        byte[] digest = hashKey.mac(("user/" + username).getBytes(StandardCharsets.UTF_8));
         return new UserRef(B64.encodeToString(new byte[] {digest[0], digest[1], digest[2]}), username);
     }
 
@@ -84,7 +85,7 @@ public final class SessionIds {
 
     /** The cookie value for an id. */
     public String sign(String id) {
-        return id + "." + B64.encodeToString(hmac(signingKeys.get(0), id.getBytes(StandardCharsets.US_ASCII)));
+        return id + "." + B64.encodeToString(signingKeys.get(0).mac(id.getBytes(StandardCharsets.US_ASCII)));
     }
 
     /**
@@ -111,16 +112,16 @@ public final class SessionIds {
         byte[] presented = cookieValue.substring(ID_LENGTH + 1).getBytes(StandardCharsets.US_ASCII);
         byte[] data = id.getBytes(StandardCharsets.US_ASCII);
         boolean valid = false;
-        for (byte[] key : signingKeys) {
+        for (Hmac key : signingKeys) {
             // Check every key (no early exit) so timing does not tell which key matched.
-            valid |= MessageDigest.isEqual(B64.encodeToString(hmac(key, data)).getBytes(StandardCharsets.US_ASCII), presented);
+            valid |= MessageDigest.isEqual(B64.encodeToString(key.mac(data)).getBytes(StandardCharsets.US_ASCII), presented);
         }
         return valid ? Optional.of(id) : Optional.empty();
     }
 
     /** The store key of an id. */
     public SessionKey keyOf(String id) {
-        byte[] digest = hmac(hashKey, id.getBytes(StandardCharsets.US_ASCII));
+        byte[] digest = hashKey.mac(id.getBytes(StandardCharsets.US_ASCII));
         byte[] truncated = new byte[16];
         System.arraycopy(digest, 0, truncated, 0, truncated.length);
         return new SessionKey(id.substring(0, TAG_LENGTH), B64.encodeToString(truncated));
@@ -133,19 +134,38 @@ public final class SessionIds {
 
     /** A keyed, stable hash of any text (e.g. a user name) for use in store keys; never reversible. */
     public String opaque(String text) {
-        byte[] digest = hmac(hashKey, ("opaque/" + text).getBytes(StandardCharsets.UTF_8));
+        byte[] digest = hashKey.mac(("opaque/" + text).getBytes(StandardCharsets.UTF_8));
         byte[] truncated = new byte[12];
         System.arraycopy(digest, 0, truncated, 0, truncated.length);
         return B64.encodeToString(truncated);
     }
 
-    private static byte[] hmac(byte[] key, byte[] data) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(key, "HmacSHA256"));
-            return mac.doFinal(data);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 is not available", e);
+    /**
+     * HMAC-SHA-256 with one key. Looking up and initialising a {@link Mac} costs far more than computing a MAC, so each
+     * thread keeps an initialised instance per key ({@code doFinal} resets it for the next use).
+     */
+    private static final class Hmac {
+        private final SecretKeySpec key;
+        private final ThreadLocal<Mac> perThread;
+
+        Hmac(byte[] secret) {
+            this.key = new SecretKeySpec(secret, "HmacSHA256");
+            this.perThread = ThreadLocal.withInitial(this::newMac);
+            newMac(); // fail at construction, not on first use, if HmacSHA256 is missing
+        }
+
+        private Mac newMac() {
+            try {
+                Mac mac = Mac.getInstance("HmacSHA256");
+                mac.init(key);
+                return mac;
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("HmacSHA256 is not available", e);
+            }
+        }
+
+        byte[] mac(byte[] data) {
+            return perThread.get().doFinal(data);
         }
     }
 }

@@ -41,7 +41,8 @@ import org.redsession.session.UserRef;
  * redis-keys SECRETS PREFIX SESSIONS    prints the Redis key of every session (one per line)
  * scale-gen SECRETS PREFIX USER_FROM USER_TO PER_USER NOW_MS IDLE_MS ABS_MS SAMPLE_OUT USER_AGENT
  *      writes RESP commands (for redis-cli --pipe) that store PER_USER signed-in sessions for each user
- *      scale-user-&lt;n&gt;, USER_FROM &lt;= n &lt; USER_TO, exactly as a sign-in stores them (save.lua, mode create)
+ *      scale-user-&lt;n&gt;, USER_FROM &lt;= n &lt; USER_TO, exactly as a sign-in stores them (save.lua, mode create),
+ *      and adds the names to the set of account names (so the app's expiry sweep visits them)
  * check BASE COOKIES                    GET /api/me with every cookie of the file; prints how many answered 200
  * scale-probe BASE ADMIN ADMINPW USER PASSWORD LIST_N ROUNDS
  *      signs USER in 10 times, times LIST_N x GET /api/me/sessions, then ROUNDS x (sign in 10 times, time the
@@ -272,6 +273,9 @@ public final class BenchTool {
             }
             resp(out, zadd.toArray(String[]::new));
             resp(out, "PEXPIRE", index, Long.toString(absMs));
+            // The user is listed among the accounts' names, so the app's expiry sweep covers it as it would a real
+            // user (the account hash itself is not needed for sessions).
+            resp(out, "SADD", prefix + "{users}:all", name);
         }
         out.flush();
         Files.writeString(sampleOut, samples.toString());

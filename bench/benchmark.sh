@@ -216,20 +216,17 @@ mstat() { awk -v k="$1" 'p == k { print; exit } { p = $0 }' "$RUN/product/memory
 used_memory() { redis-cli -p "$REDIS_PORT" INFO memory | tr -d '\r' | sed -n 's/^used_memory:\([0-9]*\)$/\1/p'; }
 
 measure() { # measure SYSTEM
-  local sys="$1" port war m0 m1 k0 k1
-  port="$(free_port)"; BASE="http://127.0.0.1:$port"
+  local sys="$1" war m0 m1 k0 k1
   mkdir -p "$RUN/$sys"
   ((PROFILE)) && export JAVA_OPTS="${JAVA_OPTS:-} -XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints"
   if [[ "$sys" == product ]]; then
-    REDIS_PORT="$(free_port)"
-    start_redis "$RUN/product/redis" "$REDIS_PORT"
+    boot_redis "$RUN/product/redis"
     export REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
     war="$RUN/redsession.war"
   else
     war="$RUN/baseline.war"
   fi
-  start_payara "$sys" "$war" "$port" "$RUN/$sys"
-  wait_http "$BASE/api/me" 401 400
+  boot_payara "$sys" "$war" "$RUN/$sys" /api/me 401
   [[ "$sys" == product ]] && wait_http "$BASE/health/ready" 200 60
   blog "$sys ready at $BASE; creating $SESSIONS users"
   bench_tool users "$BASE" admin "$ADMIN_PW" bench-user- "$SESSIONS" "$USER_PW" 8

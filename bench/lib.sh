@@ -53,18 +53,26 @@ forget_pid() { # forget_pid PID: drop it from the cleanup list (after stopping i
   BENCH_PIDS=("${kept[@]}")
 }
 
-start_redis() { # start_redis DIR PORT [extra args...]: sets REDIS_PID; no persistence unless extra args say so
-  local dir="$1" port="$2"; shift 2
+# boot_redis DIR: a redis-server of our own on a free port of 127.0.0.1, no persistence; sets REDIS_PORT and REDIS_PID.
+# Tries up to 3 ports (another process may take the chosen one before redis-server binds it).
+boot_redis() {
+  local dir="$1" attempt deadline
   mkdir -p "$dir"
-  redis-server --port "$port" --bind 127.0.0.1 --daemonize no --save "" --appendonly no \
-    --dir "$dir" --logfile "$dir/redis.log" "$@" & REDIS_PID=$!
-  BENCH_PIDS+=("$REDIS_PID:redis-server")
-  local deadline=$((SECONDS + 15))
-  until [[ "$(redis-cli -p "$port" ping 2>/dev/null)" == PONG ]]; do
-    kill -0 "$REDIS_PID" 2>/dev/null || bdie "redis-server exited; see $dir/redis.log"
-    ((SECONDS < deadline)) || bdie "redis-server did not answer within 15 s"
-    sleep 0.2
+  for attempt in 1 2 3; do
+    REDIS_PORT="$(free_port)"
+    redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --daemonize no --save "" --appendonly no \
+      --dir "$dir" --logfile "$dir/redis.log" & REDIS_PID=$!
+    BENCH_PIDS+=("$REDIS_PID:redis-server")
+    deadline=$((SECONDS + 15))
+    until [[ "$(redis-cli -p "$REDIS_PORT" ping 2>/dev/null)" == PONG ]]; do
+      kill -0 "$REDIS_PID" 2>/dev/null || break
+      ((SECONDS < deadline)) || bdie "redis-server did not answer within 15 s; see $dir/redis.log"
+      sleep 0.2
+    done
+    kill -0 "$REDIS_PID" 2>/dev/null && return 0
+    forget_pid "$REDIS_PID"; blog "redis-server could not start on port $REDIS_PORT: trying another port"
   done
+  bdie "redis-server did not start in 3 attempts; see $dir/redis.log"
 }
 
 # start_payara NAME WAR PORT ROOTDIR: Payara Micro with the JVM and Micro options of payara-config/ (as bin/run);
@@ -90,14 +98,32 @@ start_payara() {
   blog "Payara Micro ($name) pid $PAYARA_PID on port $port, log $dir/payara.log"
 }
 
-wait_http() { # wait_http URL STATUS SECONDS: until GET URL answers STATUS (Payara must stay alive)
+# wait_http URL STATUS SECONDS: until GET URL answers STATUS (Payara must stay alive). Returns 1 when Payara's HTTP
+# listener did not start (its port was taken between free_port and the bind), so the caller can try another port.
+wait_http() {
   local deadline=$((SECONDS + $3)) code
   until code="$(curl -s -o /dev/null -m 5 -w '%{http_code}' "$1" || true)" && [[ "$code" == "$2" ]]; do
     kill -0 "$PAYARA_PID" 2>/dev/null || bdie "Payara Micro exited before it was ready (see its payara.log)"
     grep -q "Exception while loading the app" "$PAYARA_LOG" 2>/dev/null && bdie "deployment failed: see $PAYARA_LOG"
+    grep -q "GrizzlyProxy is NULL\|Address already in use" "$PAYARA_LOG" 2>/dev/null && return 1
     ((SECONDS < deadline)) || bdie "no $2 from $1 after $3 s (last: $code)"
     sleep 1
   done
+}
+
+# boot_payara NAME WAR DIR PATH STATUS: Payara Micro on a free port, until GET PATH answers STATUS; sets PORT and
+# BASE. Tries up to 3 ports: on this shared machine another process may take the chosen port before Payara binds it.
+boot_payara() {
+  local attempt
+  for attempt in 1 2 3; do
+    PORT="$(free_port)"; BASE="http://127.0.0.1:$PORT"
+    start_payara "$1" "$2" "$PORT" "$3"
+    wait_http "$BASE$4" "$5" 400 && return 0
+    blog "Payara Micro's HTTP listener did not start on port $PORT (taken meanwhile?): trying another port"
+    stop_pid "$PAYARA_PID" "Payara Micro ($1)" 30; forget_pid "$PAYARA_PID"
+    mv "$3/payara.log" "$3/payara-attempt-$attempt.log"; rm -rf "$3/root"
+  done
+  bdie "Payara Micro's HTTP listener did not start in 3 attempts (see $3/payara-attempt-*.log)"
 }
 
 load1() { cut -d' ' -f1 /proc/loadavg; }

@@ -65,12 +65,9 @@ IDLE_MS=1800000 ABS_MS=28800000 # the defaults PT30M / PT8H, which the app runs 
 export APP_BOOTSTRAP_ADMIN_USERNAME=admin APP_BOOTSTRAP_ADMIN_PASSWORD="$ADMIN_PW" SESSION_SECRETS="$SECRETS"
 export SECURITY_PASSWORD_HASH_ITERATIONS=10000 SESSION_IDLE_TIMEOUT=PT30M SESSION_ABSOLUTE_TIMEOUT=PT8H
 
-REDIS_PORT="$(free_port)"
-start_redis "$RUN/redis" "$REDIS_PORT"
+boot_redis "$RUN/redis"
 export REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
-PORT="$(free_port)" BASE="http://127.0.0.1:$PORT"
-start_payara product "$RUN/redsession.war" "$PORT" "$RUN/product"
-wait_http "$BASE/health/ready" 200 400
+boot_payara product "$RUN/redsession.war" "$RUN/product" /health/ready 200
 bench_tool users "$BASE" admin "$ADMIN_PW" scale-probe- 1 "$PROBE_PW" 1
 PROBE=scale-probe-00000
 
@@ -111,8 +108,11 @@ SAMPLE_INDEX="rs:u:{$SAMPLE_TAG}$SAMPLE_USER:s"
 {
   echo "session hash  $SAMPLE_KEY: PTTL $(rcli PTTL "$SAMPLE_KEY") ms, MEMORY USAGE $(rcli MEMORY USAGE "$SAMPLE_KEY" SAMPLES 0) B, $(rcli HLEN "$SAMPLE_KEY") fields"
   echo "user index    $SAMPLE_INDEX: PTTL $(rcli PTTL "$SAMPLE_INDEX") ms, ZCARD $(rcli ZCARD "$SAMPLE_INDEX"), MEMORY USAGE $(rcli MEMORY USAGE "$SAMPLE_INDEX" SAMPLES 0) B"
-  echo "keys without a TTL: $(($(rcli DBSIZE) - $(info_field keyspace db0 | sed 's/.*expires=\([0-9]*\).*/\1/'))) (the accounts: rs:{users}:u:admin, rs:{users}:u:$PROBE, rs:{users}:all, ...)"
+  echo "keys without a TTL: $(($(rcli DBSIZE) - $(info_field keyspace db0 | sed 's/.*expires=\([0-9]*\).*/\1/'))) (accounts, which are data: rs:{users}:u:admin, rs:{users}:u:$PROBE, rs:{users}:all)"
   echo "INFO keyspace: $(info_field keyspace db0)"
+  echo "expiry sweep (every session.sweep-interval = 1 min, one instance, one pipelined ZREMRANGEBYSCORE per user):"
+  rcli INFO commandstats | tr -d '\r' | grep -E '^cmdstat_(zremrangebyscore|smembers|zcount):' | sed 's/^/  /'
+  echo "  users: $(rcli SCARD 'rs:{users}:all') names in rs:{users}:all"
   echo "left by the probe's sign-ins and revocations: $(rcli --scan --pattern 'rs:s:*:gone' | wc -l) tombstones (PTTL of one: $(k=$(rcli --scan --pattern 'rs:s:*:gone' | head -n 1 || true); [[ -n "$k" ]] && rcli PTTL "$k" || echo -) ms), revocation markers $(rcli --scan --pattern 'rs:u:*nb' | tr '\n' ' ')(PTTL $(k=$(rcli --scan --pattern 'rs:u:*nb' | head -n 1 || true); [[ -n "$k" ]] && rcli PTTL "$k" || echo -) ms)"
 } >"$RUN/expiry.txt"
 cat "$RUN/expiry.txt" >&2

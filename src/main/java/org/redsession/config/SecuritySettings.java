@@ -11,7 +11,7 @@ import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.Config;
 
 /**
- * Sign-in throttling and proxy trust; read once from MicroProfile Config and validated at start-up.
+ * Sign-in throttling, the session-creation limit and proxy trust; read once from MicroProfile Config and validated at start-up.
  */
 @ApplicationScoped
 public class SecuritySettings {
@@ -24,6 +24,8 @@ public class SecuritySettings {
     private Duration throttleWindow;
     private Set<String> trustedProxies;
     private int maxRequestBytes;
+    private int maxNewSessionsPerClient;
+    private Duration newSessionWindow;
 
     @PostConstruct
     void read() {
@@ -39,6 +41,9 @@ public class SecuritySettings {
         }
         trustedProxies = Set.copyOf(proxies);
         maxRequestBytes = s.integer("security.max-request-bytes", 1024 * 1024, 1024, 64 * 1024 * 1024);
+        maxNewSessionsPerClient = s.integer("security.session-creation.max-per-client", 60, 0, 1_000_000);
+        newSessionWindow = s.duration("security.session-creation.window", "PT1M", Duration.ofSeconds(1),
+                Duration.ofDays(1));
     }
 
     /** Failed sign-ins of one account within the window before further attempts get 429. */
@@ -58,6 +63,18 @@ public class SecuritySettings {
     /** Largest request body accepted; larger ones get 413 {@code payload_too_large}. */
     public int maxRequestBytes() {
         return maxRequestBytes;
+    }
+
+    /**
+     * Anonymous sessions one client (address; IPv6 by /64) may create per {@link #newSessionWindow()}; beyond it
+     * requests that would store a new anonymous session get 429 {@code too_many_sessions}. 0 = no limit.
+     */
+    public int maxNewSessionsPerClient() {
+        return maxNewSessionsPerClient;
+    }
+
+    public Duration newSessionWindow() {
+        return newSessionWindow;
     }
 
     /** Addresses of reverse proxies whose {@code X-Forwarded-For} is believed; empty = believe none. */

@@ -33,6 +33,7 @@ public class SessionMetrics {
     private Counter loginSucceeded;
     private Counter loginFailed;
     private Counter loginThrottled;
+    private Counter creationRefused;
     private Timer load;
     private Timer commit;
     private Histogram commandsPerRequest;
@@ -53,6 +54,8 @@ public class SessionMetrics {
         loginSucceeded = counter("logins_succeeded", "Successful sign-ins");
         loginFailed = counter("logins_failed", "Sign-ins refused for wrong credentials");
         loginThrottled = counter("logins_throttled", "Sign-ins refused with 429 because of too many failures");
+        creationRefused = counter("sessions_creation_refused", "New anonymous sessions refused with 429 because their "
+                + "client created too many recently (security.session-creation.*)");
         load = registry.timer(Metadata.builder().withName("session_redis_load")
                 .withDescription("Time to load a session from Redis (one round trip)").build());
         commit = registry.timer(Metadata.builder().withName("session_redis_commit")
@@ -109,6 +112,10 @@ public class SessionMetrics {
 
     public void loginThrottled() {
         loginThrottled.inc();
+    }
+
+    public void creationRefused() {
+        creationRefused.inc();
     }
 
     public void loaded(long nanos) {

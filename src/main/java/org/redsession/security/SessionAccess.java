@@ -25,6 +25,7 @@ import org.redsession.session.SessionSummary;
 import org.redsession.session.SessionIdentity;
 import org.redsession.session.SessionManager;
 import org.redsession.session.SessionState;
+import org.redsession.web.ClientAddress;
 
 /**
  * What the REST layer may do with the caller's Redis session: sign in (through the identity stores), sign out,
@@ -75,7 +76,8 @@ public class SessionAccess {
      */
     public Optional<SignedIn> login(HttpServletRequest request, String username, String password) {
         String client = ClientAddress.of(request, securitySettings.trustedProxies());
-        long wait = attempts.blockedFor(username, client);
+        String clientBucket = ClientAddress.bucket(client);
+        long wait = attempts.blockedFor(username, clientBucket);
         if (wait > 0) {
             metrics.loginThrottled();
             throw new TooManyAttemptsException(wait);
@@ -83,7 +85,7 @@ public class SessionAccess {
         CredentialValidationResult result = identityStores.validate(
                 new UsernamePasswordCredential(username, new Password(password)));
         if (result.getStatus() != CredentialValidationResult.Status.VALID) {
-            attempts.failed(username, client);
+            attempts.failed(username, clientBucket);
             metrics.loginFailed();
             return Optional.empty();
         }

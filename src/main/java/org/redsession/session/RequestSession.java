@@ -56,6 +56,8 @@ public final class RequestSession {
     private boolean cookieMustChange;
     private boolean requestedSessionEnded;
     private SessionEvents listener = SessionEvents.NONE;
+    private String clientAddress;
+    private ClientRef creator;
 
     RequestSession(SessionManager manager, String requestedId, boolean cookieRejected, long now) {
         this.manager = manager;
@@ -72,6 +74,15 @@ public final class RequestSession {
     /** Adds a listener for this request's session events (the Servlet listeners of the web layer). */
     public void setListener(SessionEvents listener) {
         this.listener = listener == null ? SessionEvents.NONE : listener;
+    }
+
+    /**
+     * Names the client of this request (its address, or the bucket rate limits count it in). A new anonymous session
+     * is then created in the client's slot and counted against the client's creation limit in the store, in the same
+     * round trip that stores it. Without it, new sessions are not limited.
+     */
+    public void setClientAddress(String address) {
+        this.clientAddress = address;
     }
 
     /** The verified id the client sent, or null. */
@@ -162,7 +173,8 @@ public final class RequestSession {
     public SessionState getOrCreate() {
         SessionState s = current();
         if (s == null) {
-            String id = manager.ids().newId();
+            creator = clientAddress == null ? null : manager.ids().clientRef(clientAddress);
+            String id = creator == null ? manager.ids().newId() : manager.ids().newIdIn(creator.tag());
             s = new SessionState(manager, id, manager.ids().keyOf(id), now);
             current = s;
             cookieMustChange = true;
@@ -296,6 +308,7 @@ public final class RequestSession {
      *
      * @throws SessionGoneException if the session ended meanwhile
      * @throws IllegalStateException if there is no session
+     * @throws TooManyNewSessionsException if this creates an anonymous session the creation limit refuses
      */
     public long increment(String name, long delta) {
         SessionState s = current();
@@ -314,6 +327,7 @@ public final class RequestSession {
      *
      * @return how the response must change the session cookie
      * @throws SessionStoreUnavailableException if the store cannot be reached
+     * @throws TooManyNewSessionsException if a new anonymous session was refused by the creation limit
      */
     public CookieChange commit() {
         try {
@@ -353,10 +367,21 @@ public final class RequestSession {
         if (w.isEmpty()) {
             return Map.of();
         }
+        if (creator != null && w.get().createsAnonymousSession() && creator.tag().equals(w.get().key().tag())) {
+            w = Optional.of(w.get().withCreator(creator));
+        }
         boolean created = w.get().create() && w.get().retiredKey() == null;
         long start = System.nanoTime();
         roundTrips++;
-        Optional<Map<String, String>> result = manager.store().save(w.get());
+        Optional<Map<String, String>> result;
+        try {
+            result = manager.store().save(w.get());
+        } catch (TooManyNewSessionsException e) {
+            // Nothing was stored: the session is dropped (no cookie), and the request fails with the exception.
+            s.markInvalidated();
+            manager.events().creationRefused();
+            throw e;
+        }
         manager.events().committed(System.nanoTime() - start);
         if (result.isEmpty()) {
             s.markInvalidated();

@@ -33,6 +33,10 @@ public interface SessionEvents {
     default void revoked(int count) {
     }
 
+    /** The store refused to create an anonymous session: its client created too many recently. */
+    default void creationRefused() {
+    }
+
     /** A session was loaded from the store, taking {@code nanos}. */
     default void loaded(long nanos) {
     }

@@ -71,6 +71,25 @@ public final class SessionIds {
         return user.tag() + randomPart();
     }
 
+    /**
+     * A fresh id in a given slot bucket, e.g. the bucket of the client that creates an anonymous session, so the
+     * session and the client's creation counter can be updated together (also in Redis Cluster).
+     */
+    public String newIdIn(String tag) {
+        if (tag.length() != TAG_LENGTH) {
+            throw new IllegalArgumentException("a slot tag has " + TAG_LENGTH + " characters");
+        }
+        return tag + randomPart();
+    }
+
+    /** The store reference of a client address (bucket): its slot tag (24 bits) and a 96-bit keyed hash. */
+    public ClientRef clientRef(String address) {
+        byte[] digest = hashKey.mac(("client/" + address).getBytes(StandardCharsets.UTF_8));
+        byte[] rest = new byte[12];
+        System.arraycopy(digest, 3, rest, 0, rest.length);
+        return new ClientRef(B64.encodeToString(new byte[] {digest[0], digest[1], digest[2]}), B64.encodeToString(rest));
+    }
+
     /** The store reference of a user: the user's slot tag (a keyed hash, 24 bits) and name. */
     public UserRef userRef(String username) {
         byte[] digest = hashKey.mac(("user/" + username).getBytes(StandardCharsets.UTF_8));

@@ -21,9 +21,18 @@ import java.util.Set;
  * @param user         the signed-in user of the session after this write, or null; the store keeps the user's
  *                     session index in step and refuses to write a session revoked for that user
  * @param loginTime    the session's sign-in time (epoch ms), compared with the user's revocation time; 0 if none
+ * @param creator      for the creation of an anonymous session: the client that creates it, whose recent creations
+ *                     the store counts and limits (the session's key is in the client's slot); else null
  */
 public record SessionWrite(SessionKey key, SessionKey retiredKey, boolean create, Map<String, String> set,
-        Set<String> remove, Map<String, Long> increments, long ttlMillis, UserRef user, long loginTime) {
+        Set<String> remove, Map<String, Long> increments, long ttlMillis, UserRef user, long loginTime,
+        ClientRef creator) {
+
+    /** A write without a creation limit. */
+    public SessionWrite(SessionKey key, SessionKey retiredKey, boolean create, Map<String, String> set,
+            Set<String> remove, Map<String, Long> increments, long ttlMillis, UserRef user, long loginTime) {
+        this(key, retiredKey, create, set, remove, increments, ttlMillis, user, loginTime, null);
+    }
 
     public SessionWrite {
         Objects.requireNonNull(key, "key");
@@ -33,5 +42,18 @@ public record SessionWrite(SessionKey key, SessionKey retiredKey, boolean create
         if (ttlMillis <= 0) {
             throw new IllegalArgumentException("ttlMillis must be positive, was " + ttlMillis);
         }
+        if (creator != null && !(create && retiredKey == null && user == null && creator.tag().equals(key.tag()))) {
+            throw new IllegalArgumentException("a creator is only given for a new anonymous session in its slot");
+        }
+    }
+
+    /** True when this write creates an anonymous session (one that no sign-in carried into its user's slot). */
+    public boolean createsAnonymousSession() {
+        return create && retiredKey == null && user == null;
+    }
+
+    /** This write with the client that creates the anonymous session. */
+    public SessionWrite withCreator(ClientRef client) {
+        return new SessionWrite(key, retiredKey, create, set, remove, increments, ttlMillis, user, loginTime, client);
     }
 }

@@ -3,6 +3,7 @@ package org.redsession.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -21,11 +22,12 @@ import org.redsession.testsupport.TestClient;
 
 /**
  * Limits that need their own configuration, on two launched instances behind a (simulated) trusted proxy: the
- * per-user session limit under 50 simultaneous sign-ins, sign-in throttling shared by the instances, and revoking
- * all of 1,000 sessions of one user.
+ * per-user session limit under 50 simultaneous sign-ins, sign-in throttling shared by the instances, the
+ * session-creation limit against an anonymous-session flood, and revoking all of 1,000 sessions of one user.
  */
 class LimitsIT {
     static final String PASSWORD = "Quiet-River-Stone-77";
+    static final int NEW_SESSIONS_PER_CLIENT = 20;
     static PayaraMicro c;
     static PayaraMicro d;
 
@@ -34,10 +36,12 @@ class LimitsIT {
         // Both trust 127.0.0.1 as a proxy, so each test can be a different client through X-Forwarded-For.
         c = PayaraMicro.builder().name("limit-2").env("SESSION_MAX_PER_USER", "2").env("SECURITY_LOGIN_MAX_FAILURES", "3")
                 .env("SECURITY_LOGIN_MAX_FAILURES_PER_CLIENT", "6").env("SECURITY_LOGIN_WINDOW", "PT2M")
-                .env("SECURITY_TRUSTED_PROXIES", "127.0.0.1").env("SECURITY_PASSWORD_HASH_ITERATIONS", "10000").start();
+                .env("SECURITY_TRUSTED_PROXIES", "127.0.0.1").env("SECURITY_PASSWORD_HASH_ITERATIONS", "10000")
+                .env("SECURITY_SESSION_CREATION_MAX_PER_CLIENT", Integer.toString(NEW_SESSIONS_PER_CLIENT)).start();
         d = PayaraMicro.builder().name("limit-5000").env("SESSION_MAX_PER_USER", "5000").env("SECURITY_LOGIN_MAX_FAILURES", "3")
                 .env("SECURITY_LOGIN_MAX_FAILURES_PER_CLIENT", "6").env("SECURITY_LOGIN_WINDOW", "PT2M")
-                .env("SECURITY_TRUSTED_PROXIES", "127.0.0.1").env("SECURITY_PASSWORD_HASH_ITERATIONS", "10000").start();
+                .env("SECURITY_TRUSTED_PROXIES", "127.0.0.1").env("SECURITY_PASSWORD_HASH_ITERATIONS", "10000")
+                .env("SECURITY_SESSION_CREATION_MAX_PER_CLIENT", Integer.toString(NEW_SESSIONS_PER_CLIENT)).start();
     }
 
     @AfterAll
@@ -133,6 +137,80 @@ class LimitsIT {
         }
         It.assertError(login(c, "nobody-else", "wrong-password", client), 429, "too_many_attempts");
         It.assertError(login(d, "nobody-else", "wrong-password", "203.0.113.31"), 401, "invalid_credentials");
+    }
+
+    /** Stored session hashes (tombstones excluded) in the suite Redis. */
+    private static java.util.Set<String> liveSessionKeys() {
+        java.util.Set<String> keys = new java.util.HashSet<>(SuiteRedis.get().scanKeys("rs:s:*"));
+        keys.removeIf(k -> k.endsWith(":gone"));
+        return keys;
+    }
+
+    /** One request of a new browser (no cookie) that makes the application store an anonymous session. */
+    private static TestClient.Res newAnonymousSession(PayaraMicro on, String forwardedFor) {
+        TestClient t = new TestClient(on.base());
+        t.setHeader("X-Forwarded-For", forwardedFor);
+        return t.send("PUT", "api/demo/session/attributes/cart", "text/plain", "1 item".getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static double metric(PayaraMicro on, String name) {
+        return new TestClient(on.base()).get("metrics?scope=application").body().lines()
+                .filter(l -> l.startsWith(name + "{") || l.startsWith(name + " "))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
+    @Test
+    void anAnonymousSessionFlood_fromOneClient_isCutAtTheLimit_onEveryInstance_andStoresNothingMore() {
+        java.util.Set<String> before = liveSessionKeys();
+        double refusedBefore = metric(c, "sessions_creation_refused_total") + metric(d, "sessions_creation_refused_total");
+        int created = 0;
+        int refused = 0;
+        for (int i = 0; i < 100; i++) {
+            // Behind the proxy, what the client writes into X-Forwarded-For comes first; the proxy appends the address
+            // it sees. Forging the first part changes nothing.
+            TestClient.Res res = newAnonymousSession(i % 2 == 0 ? c : d, "10.9." + (i / 250) + "." + (i % 250)
+                    + ", 203.0.113.60");
+            if (res.status() == 200) {
+                created++;
+                assertEquals(1, res.setCookies().size(), res::toString);
+            } else {
+                It.assertError(res, 429, "too_many_sessions");
+                assertEquals(List.of(), res.setCookies(), () -> "no cookie for a refused session: " + res);
+                long retryAfter = Long.parseLong(res.header("Retry-After").orElseThrow());
+                assertTrue(retryAfter >= 1 && retryAfter <= 60, res::toString);
+                refused++;
+            }
+        }
+        assertEquals(NEW_SESSIONS_PER_CLIENT, created, "sessions created by one client within the window");
+        assertEquals(100 - NEW_SESSIONS_PER_CLIENT, refused);
+        java.util.Set<String> added = liveSessionKeys();
+        added.removeAll(before);
+        assertEquals(NEW_SESSIONS_PER_CLIENT, added.size(), "session hashes stored by the flood");
+        for (String key : added) {
+            assertTrue(SuiteRedis.get().ttl(key) > 0, key + " has a TTL");
+        }
+        assertEquals(100 - NEW_SESSIONS_PER_CLIENT, metric(c, "sessions_creation_refused_total")
+                + metric(d, "sessions_creation_refused_total") - refusedBefore, 0.0);
+
+        // Other clients are not affected, and neither are sign-ins nor the sessions the flooder already has.
+        assertEquals(200, newAnonymousSession(c, "203.0.113.61").status());
+        assertEquals(200, login(d, It.ADMIN, It.ADMIN_PASSWORD, "203.0.113.60").status());
+    }
+
+    @Test
+    void ipv6Clients_areCountedByTheirSlash64() {
+        int created = 0;
+        for (int i = 1; i <= NEW_SESSIONS_PER_CLIENT + 10; i++) {
+            // One host rotating through the addresses of its /64.
+            TestClient.Res res = newAnonymousSession(c, "2001:db8:77:1:" + Integer.toHexString(i) + "::1");
+            if (res.status() == 200) {
+                created++;
+            } else {
+                It.assertError(res, 429, "too_many_sessions");
+            }
+        }
+        assertEquals(NEW_SESSIONS_PER_CLIENT, created, "sessions created from one /64");
+        assertEquals(200, newAnonymousSession(c, "2001:db8:77:2::1").status(), "the next /64 is another client");
     }
 
     @Test

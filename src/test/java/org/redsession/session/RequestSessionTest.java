@@ -106,6 +106,70 @@ class RequestSessionTest {
         clock.advance(d.toMillis());
     }
 
+    // ---- the session-creation limit ---------------------------------------------------------------------------
+
+    @Test
+    void anAnonymousSession_isCreatedInItsClientsSlot_andCountedAgainstTheClient() {
+        ClientRef client = ids.clientRef("203.0.113.7");
+        RequestSession rs = request();
+        rs.setClientAddress("203.0.113.7");
+        rs.getOrCreate().setAttribute("cart", "3 items");
+        String cookie = assertInstanceOf(CookieChange.Set.class, rs.commit()).value();
+        assertTrue(idOf(cookie).startsWith(client.tag()), "the session is in the client's slot");
+        SessionWrite w = store.saves.get(0).write();
+        assertEquals(client, w.creator());
+        assertEquals(client.tag(), w.key().tag());
+
+        // Another address: another counter (and, almost surely, another slot).
+        assertNotEquals(client, ids.clientRef("203.0.113.8"));
+        // Without a known client: a random slot and no limit.
+        String unknown = newStoredSession("cart", "1 item");
+        assertNull(store.saves.get(store.saves.size() - 1).write().creator());
+        assertEquals(47, idOf(unknown).length());
+    }
+
+    @Test
+    void beyondTheCreationLimit_nothingIsStored_noCookieIsSet_andTheRefusalIsCounted() {
+        store.maxNewPerClient = 2;
+        for (int i = 0; i < 2; i++) {
+            RequestSession ok = request();
+            ok.setClientAddress("198.51.100.1");
+            ok.getOrCreate().setAttribute("n", i);
+            assertInstanceOf(CookieChange.Set.class, ok.commit());
+        }
+        int stored = store.hashes.size();
+        RequestSession refused = request();
+        refused.setClientAddress("198.51.100.1");
+        refused.getOrCreate().setAttribute("n", 3);
+        TooManyNewSessionsException e = assertThrows(TooManyNewSessionsException.class, refused::commit);
+        assertEquals(30, e.retryAfterSeconds());
+        assertEquals(stored, store.hashes.size(), "nothing stored");
+        assertEquals(1, events.creationRefused.get());
+        assertNull(refused.current(), "the refused session is gone from the request too");
+
+        // Another client is not affected; an existing session of the limited client still works.
+        RequestSession other = request();
+        other.setClientAddress("198.51.100.2");
+        other.getOrCreate().setAttribute("n", 1);
+        String cookie = assertInstanceOf(CookieChange.Set.class, other.commit()).value();
+        RequestSession again = request(cookie);
+        again.setClientAddress("198.51.100.1");
+        again.current().setAttribute("n", 2);
+        assertInstanceOf(CookieChange.None.class, again.commit());
+        assertEquals(2, again.current().getAttribute("n"));
+    }
+
+    @Test
+    void aSignIn_isNotCountedAsANewAnonymousSession() {
+        store.maxNewPerClient = 0;
+        RequestSession rs = request();
+        rs.setClientAddress("198.51.100.9");
+        rs.login("alice", Set.of("user"), "198.51.100.9", "test");
+        assertInstanceOf(CookieChange.Set.class, rs.commit());
+        assertTrue(store.saves.stream().allMatch(s -> s.write().creator() == null));
+        assertEquals(0, events.creationRefused.get());
+    }
+
     // ---- cookies --------------------------------------------------------------------------------------------
 
     @Test
@@ -905,6 +969,13 @@ class RequestSessionTest {
 
     static final class RecordingEvents implements SessionEvents {
         final AtomicInteger cookieRejected = new AtomicInteger();
+        final AtomicInteger creationRefused = new AtomicInteger();
+
+        @Override
+        public void creationRefused() {
+            creationRefused.incrementAndGet();
+        }
+
         final AtomicInteger quarantined = new AtomicInteger();
 
         @Override
@@ -943,6 +1014,9 @@ class RequestSessionTest {
         final List<Save> saves = new ArrayList<>();
         private final Clock clock;
         int maxPerUser = 10;
+        /** New anonymous sessions per creating client before save refuses (never reset: no window here). */
+        int maxNewPerClient = Integer.MAX_VALUE;
+        final Map<ClientRef, Integer> created = new HashMap<>();
         int loadCount;
         int saveCount;
         int deleteCount;
@@ -1003,6 +1077,11 @@ class RequestSessionTest {
         @Override
         public synchronized Optional<Map<String, String>> save(SessionWrite w) {
             saveCount++;
+            if (w.creator() != null && w.create() && !hashes.containsKey(w.key()) && !tombstones.containsKey(w.key())
+                    && created.merge(w.creator(), 1, Integer::sum) > maxNewPerClient) {
+                saves.add(new Save(w, clock.millis(), null));
+                throw new TooManyNewSessionsException(30_000);
+            }
             UserRef user = w.user();
             if (user != null && revokedReason(w.key().tag(), user.username(), w.loginTime()) != null) {
                 return record(w, Optional.empty());

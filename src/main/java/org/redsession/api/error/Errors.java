@@ -12,6 +12,12 @@ final class Errors {
         return response(status, new ApiError(code, message));
     }
 
+    /** 429 with {@code Retry-After} in seconds; the message ends with when to try again. */
+    static Response tooMany(String code, String what, long retryAfterSeconds) {
+        return Response.fromResponse(response(429, code, what + " Try again in " + retryAfterSeconds + " seconds."))
+                .header("Retry-After", Long.toString(retryAfterSeconds)).build();
+    }
+
     static Response response(int status, ApiError error) {
         return Response.status(status).type(MediaType.APPLICATION_JSON_TYPE).header("Cache-Control", "no-store")
                 .entity(error).build();

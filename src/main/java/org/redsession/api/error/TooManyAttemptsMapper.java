@@ -11,8 +11,6 @@ import org.redsession.security.TooManyAttemptsException;
 public class TooManyAttemptsMapper implements ExceptionMapper<TooManyAttemptsException> {
     @Override
     public Response toResponse(TooManyAttemptsException e) {
-        return Response.fromResponse(Errors.response(429, "too_many_attempts",
-                "Too many failed sign-ins. Try again in " + e.retryAfterSeconds() + " seconds."))
-                .header("Retry-After", Long.toString(e.retryAfterSeconds())).build();
+        return Errors.tooMany("too_many_attempts", "Too many failed sign-ins.", e.retryAfterSeconds());
     }
 }

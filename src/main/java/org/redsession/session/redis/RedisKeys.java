@@ -2,6 +2,7 @@ package org.redsession.session.redis;
 
 import java.util.List;
 
+import org.redsession.session.ClientRef;
 import org.redsession.session.SessionKey;
 import org.redsession.session.UserRef;
 
@@ -9,13 +10,16 @@ import org.redsession.session.UserRef;
  * The one place that names Redis keys. Every key starts with the configured prefix. All keys of one session share
  * the hash tag {@code {<slot tag>}}; a signed-in session's tag is its user's tag, shared with the user's index and
  * revocation markers, so every multi-key script is legal in Redis Cluster. Accounts share the tag {@code {users}}.
- * The tag carries no secret: it is a random bucket (anonymous sessions) or a keyed hash of the user name.
+ * An anonymous session's tag is its creating client's tag, shared with the client's creation counter. The tag
+ * carries no secret: it is a keyed hash of the client address or of the user name (or random, when the client is not
+ * known).
  *
  * <pre>
  * &lt;prefix&gt;s:{tag}hash         session hash (TTL = min(idle, absolute) deadline)
  * &lt;prefix&gt;s:{tag}hash:gone    tombstone of an ended session: the reason (TTL session.tombstone-ttl)
  * &lt;prefix&gt;u:{tag}name:s       a user's session index: zset handle -&gt; idle deadline (TTL absolute timeout)
  * &lt;prefix&gt;u:{tag}nb           revocation markers of the slot: hash user -&gt; "not-before ms|reason" (TTL absolute timeout)
+ * &lt;prefix&gt;n:{tag}hash         anonymous sessions a client created in the current window (TTL the window)
  * &lt;prefix&gt;{throttle}:a:hash   failed sign-ins of an account (keyed hash of the name; TTL the window)
  * &lt;prefix&gt;{throttle}:c:addr   failed sign-ins from a client address (TTL the window)
  * &lt;prefix&gt;lease:name          a lease held by one instance for periodic work (TTL the lease)
@@ -57,6 +61,11 @@ final class RedisKeys {
 
     String session(String tag, String handle) {
         return session(new SessionKey(tag, handle));
+    }
+
+    /** The count of anonymous sessions a client created in the current window; in the client's slot. */
+    String newSessions(ClientRef client) {
+        return prefix + "n:{" + client.tag() + "}" + client.hash();
     }
 
     String accountFailures(String accountHash) {

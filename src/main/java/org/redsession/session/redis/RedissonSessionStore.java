@@ -21,12 +21,14 @@ import org.redisson.api.RedissonClient;
 import org.redisson.client.RedisException;
 import org.redisson.client.codec.StringCodec;
 import org.redsession.config.RedisSettings;
+import org.redsession.config.SecuritySettings;
 import org.redsession.config.SessionSettings;
 import org.redsession.session.SessionKey;
 import org.redsession.session.SessionStore;
 import org.redsession.session.SessionStoreUnavailableException;
 import org.redsession.session.SessionSummary;
 import org.redsession.session.SessionWrite;
+import org.redsession.session.TooManyNewSessionsException;
 import org.redsession.session.UserRef;
 
 /**
@@ -47,6 +49,8 @@ public class RedissonSessionStore implements SessionStore {
     private long tombstoneTtlMillis;
     private long userKeysTtlMillis;
     private int maxPerUser;
+    private int maxNewPerClient;
+    private long newSessionWindowMillis;
 
     /** For CDI. */
     public RedissonSessionStore() {
@@ -55,19 +59,29 @@ public class RedissonSessionStore implements SessionStore {
     /** For tests and use outside CDI. */
     RedissonSessionStore(RedissonClient redisson, String keyPrefix, long tombstoneTtlMillis, long userKeysTtlMillis,
             int maxPerUser) {
+        this(redisson, keyPrefix, tombstoneTtlMillis, userKeysTtlMillis, maxPerUser, 0, 1);
+    }
+
+    /** For tests: with a limit of {@code maxNewPerClient} anonymous sessions per client and window (0 = none). */
+    RedissonSessionStore(RedissonClient redisson, String keyPrefix, long tombstoneTtlMillis, long userKeysTtlMillis,
+            int maxPerUser, int maxNewPerClient, long newSessionWindowMillis) {
         this.redisson = redisson;
         this.keys = new RedisKeys(keyPrefix);
         this.tombstoneTtlMillis = tombstoneTtlMillis;
         this.userKeysTtlMillis = userKeysTtlMillis;
         this.maxPerUser = maxPerUser;
+        this.maxNewPerClient = maxNewPerClient;
+        this.newSessionWindowMillis = newSessionWindowMillis;
     }
 
     @Inject
-    void init(RedisSettings redisSettings, SessionSettings sessionSettings) {
+    void init(RedisSettings redisSettings, SessionSettings sessionSettings, SecuritySettings securitySettings) {
         keys = new RedisKeys(redisSettings.keyPrefix());
         tombstoneTtlMillis = sessionSettings.tombstoneTtl().toMillis();
         userKeysTtlMillis = sessionSettings.absoluteTimeout().toMillis();
         maxPerUser = sessionSettings.maxPerUser();
+        maxNewPerClient = securitySettings.maxNewSessionsPerClient();
+        newSessionWindowMillis = securitySettings.newSessionWindow().toMillis();
     }
 
     @Override
@@ -94,6 +108,8 @@ public class RedissonSessionStore implements SessionStore {
         scriptKeys.addAll(keys.sessionKeys(retired));
         scriptKeys.add(user == null ? keys.session(w.key()) : keys.index(user));
         scriptKeys.add(keys.notBefore(w.key().tag()));
+        boolean limited = w.creator() != null && maxNewPerClient > 0;
+        scriptKeys.add(limited ? keys.newSessions(w.creator()) : keys.session(w.key()));
         List<Object> args = new ArrayList<>();
         args.add(mode);
         args.add(Long.toString(w.ttlMillis()));
@@ -105,6 +121,8 @@ public class RedissonSessionStore implements SessionStore {
         args.add("rotate".equals(mode) ? retired.hash() : "");
         args.add(Integer.toString(maxPerUser));
         args.add(Long.toString(userKeysTtlMillis));
+        args.add(limited ? Integer.toString(maxNewPerClient) : "0");
+        args.add(Long.toString(newSessionWindowMillis));
         args.add(Integer.toString(w.set().size()));
         w.set().forEach((f, v) -> {
             args.add(f);
@@ -121,6 +139,9 @@ public class RedissonSessionStore implements SessionStore {
                 scriptKeys, args.toArray());
         if (flat.size() == 1 && "#gone".equals(flat.get(0))) {
             return Optional.empty();
+        }
+        if (flat.size() == 2 && "#limited".equals(flat.get(0))) {
+            throw new TooManyNewSessionsException(Long.parseLong(String.valueOf(flat.get(1))));
         }
         Map<String, String> incremented = new LinkedHashMap<>();
         List<String> evicted = new ArrayList<>();

@@ -11,9 +11,12 @@ import jakarta.servlet.http.HttpFilter;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
+import org.redsession.config.SecuritySettings;
 import org.redsession.session.RequestSession;
 import org.redsession.session.SessionManager;
 import org.redsession.session.SessionStoreUnavailableException;
+import org.redsession.session.TooManyNewSessionsException;
+import org.redsession.web.ClientAddress;
 import org.redsession.web.JsonError;
 
 /**
@@ -23,7 +26,8 @@ import org.redsession.web.JsonError;
  * <p>Per request: resolves the signed cookie (reusing what the authentication mechanism already resolved), loads the
  * session on first use in at most one Redis round trip, and before the response is released commits the changes
  * in at most one round trip and sets or clears the cookie. If Redis cannot be reached, the request gets 503
- * {@code session_store_unavailable}, never a fresh session.
+ * {@code session_store_unavailable}, never a fresh session. A request that would store a new anonymous session while
+ * its client is over the session-creation limit gets 429 {@code too_many_sessions} and nothing is stored.
  */
 public class SessionFilter extends HttpFilter {
     private static final long serialVersionUID = 1L;
@@ -35,29 +39,45 @@ public class SessionFilter extends HttpFilter {
     transient SessionCookieWriter cookies;
     @Inject
     transient SessionListeners listeners;
+    @Inject
+    transient SecuritySettings securitySettings;
 
     @Override
     protected void doFilter(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws IOException, ServletException {
         RequestSession session = manager.forRequest(request::getAttribute, request::setAttribute,
                 () -> Collections.list(request.getHeaders("Cookie")));
+        session.setClientAddress(ClientAddress.bucket(ClientAddress.of(request, securitySettings.trustedProxies())));
         SessionRequest wrappedRequest = new SessionRequest(request, session, request.getServletContext(), listeners);
         SessionResponse wrappedResponse = new SessionResponse(response, () -> cookies.apply(response, session.commit()));
         try {
             chain.doFilter(wrappedRequest, wrappedResponse);
             wrappedResponse.finish();
-        } catch (SessionStoreUnavailableException e) {
-            unavailable(response, wrappedResponse, e);
         } catch (ServletException | RuntimeException e) {
             Throwable cause = e;
-            while (cause != null && !(cause instanceof SessionStoreUnavailableException)) {
+            while (cause != null && !(cause instanceof SessionStoreUnavailableException)
+                    && !(cause instanceof TooManyNewSessionsException)) {
                 cause = cause.getCause();
             }
-            if (cause == null) {
+            if (cause instanceof SessionStoreUnavailableException unavailable) {
+                unavailable(response, wrappedResponse, unavailable);
+            } else if (cause instanceof TooManyNewSessionsException refused) {
+                tooManySessions(response, wrappedResponse, refused);
+            } else {
                 throw e;
             }
-            unavailable(response, wrappedResponse, (SessionStoreUnavailableException) cause);
         }
+    }
+
+    private static void tooManySessions(HttpServletResponse response, SessionResponse wrapped,
+            TooManyNewSessionsException e) throws IOException {
+        LOG.fine(() -> "Session creation refused: " + e.getMessage());
+        wrapped.discard();
+        if (!response.isCommitted()) {
+            response.setHeader("Retry-After", Long.toString(e.retryAfterSeconds()));
+        }
+        JsonError.send(response, 429, "too_many_sessions",
+                "Too many new sessions from this client. Try again in " + e.retryAfterSeconds() + " seconds.");
     }
 
     private static void unavailable(HttpServletResponse response, SessionResponse wrapped, SessionStoreUnavailableException e)

@@ -78,6 +78,11 @@ public class SessionManagerProducer {
             }
 
             @Override
+            public void creationRefused() {
+                metrics.creationRefused();
+            }
+
+            @Override
             public void revoked(int count) {
                 metrics.revoked(count);
             }

@@ -1,10 +1,13 @@
 -- Applies one request's changes to one session atomically, and keeps its user's session index in step.
 -- KEYS[1] session hash, KEYS[2] its tombstone, KEYS[3] retired hash (rotation), KEYS[4] retired tombstone,
--- KEYS[5] the user's session index (zset handle -> idle deadline), KEYS[6] revocation markers of the slot
+-- KEYS[5] the user's session index (zset handle -> idle deadline), KEYS[6] revocation markers of the slot,
+-- KEYS[7] the creating client's count of new anonymous sessions in the current window
 -- ARGV[1] mode: create | update | rotate; ARGV[2] TTL ms; ARGV[3] tombstone TTL ms; ARGV[4] user ('' = none);
 -- ARGV[5] sign-in time ms; ARGV[6] now ms; ARGV[7] handle; ARGV[8] retired handle; ARGV[9] max sessions per user;
--- ARGV[10] index TTL ms; then: n, n field/value pairs to set; m, m fields to delete; k, k field/delta pairs to add.
--- Returns {'#gone'} when nothing was written (the session ended or was revoked meanwhile: no resurrection), else
+-- ARGV[10] index TTL ms; ARGV[11] max new anonymous sessions per client and window ('0' = not limited);
+-- ARGV[12] window ms; then: n, n field/value pairs to set; m, m fields to delete; k, k field/delta pairs to add.
+-- Returns {'#gone'} when nothing was written (the session ended or was revoked meanwhile: no resurrection),
+-- {'#limited', ms} when the client created too many sessions in the window (nothing written; ms until it ends), else
 -- the incremented fields and their new values, then '#evicted' and the handles of sessions evicted by the limit.
 local CHUNK = 500
 
@@ -37,7 +40,20 @@ elseif mode == 'rotate' then
 elseif redis.call('EXISTS', KEYS[1]) == 0 then
   return {'#gone'}
 end
-local i = 11
+if mode == 'create' and ARGV[11] ~= '0' then
+  -- A fixed window per client: the first creation starts it; beyond the limit nothing is stored until it ends.
+  local count = redis.call('INCR', KEYS[7])
+  if count == 1 then redis.call('PEXPIRE', KEYS[7], ARGV[12]) end
+  if count > tonumber(ARGV[11]) then
+    local left = redis.call('PTTL', KEYS[7])
+    if left < 0 then
+      redis.call('PEXPIRE', KEYS[7], ARGV[12])
+      left = tonumber(ARGV[12])
+    end
+    return {'#limited', tostring(left)}
+  end
+end
+local i = 13
 local n = tonumber(ARGV[i])
 i = i + 1
 if n > 0 then

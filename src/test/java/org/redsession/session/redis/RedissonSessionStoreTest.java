@@ -2,9 +2,11 @@ package org.redsession.session.redis;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -31,10 +33,13 @@ import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.StringCodec;
 import org.redisson.config.Config;
 import org.redsession.session.AttributeCodec;
+import org.redsession.session.ClientRef;
 import org.redsession.session.SessionIds;
 import org.redsession.session.SessionKey;
 import org.redsession.session.SessionStore.Loaded;
 import org.redsession.session.SessionWrite;
+import org.redsession.session.TooManyNewSessionsException;
+import org.redsession.testsupport.Poll;
 import org.redsession.testsupport.RedisServer;
 
 /** {@link RedissonSessionStore} and its Lua scripts against a real redis-server. */
@@ -415,6 +420,58 @@ class RedissonSessionStoreTest {
                     e);
         }
         assertEquals(Integer.MAX_VALUE + 1L, ((Number) decoded).longValue());
+    }
+
+    // ---- the session-creation limit ---------------------------------------------------------------------------
+
+    private static SessionWrite createFor(ClientRef client, SessionKey key) {
+        return new SessionWrite(key, null, true, Map.of("#c", "1", "a:x", "s:1"), Set.of(), Map.of(), TTL, null, 0, client);
+    }
+
+    @Test
+    void newAnonymousSessions_areLimitedPerClientAndWindow_inTheSameScript_andTheWindowEnds() {
+        store = new RedissonSessionStore(client, prefix, TOMBSTONE_TTL, USER_KEYS_TTL, MAX_PER_USER, 3, 1_500);
+        ClientRef flooder = ids.clientRef("198.51.100.1");
+        ClientRef other = ids.clientRef("198.51.100.2");
+        assertTrue(store.save(createFor(flooder, ids.keyOf(ids.newIdIn(flooder.tag())))).isPresent()); // script cached
+        Map<String, Long> before = redis.commandCalls();
+        for (int i = 0; i < 2; i++) {
+            assertTrue(store.save(createFor(flooder, ids.keyOf(ids.newIdIn(flooder.tag())))).isPresent());
+        }
+        Map<String, Long> after = redis.commandCalls();
+        assertEquals(2, after.getOrDefault("evalsha", 0L) - before.getOrDefault("evalsha", 0L),
+                "one round trip per creation, the count included");
+        assertEquals(before.getOrDefault("incr", 0L) + 2, after.getOrDefault("incr", 0L), "counted inside the script");
+        SessionKey refusedKey = ids.keyOf(ids.newIdIn(flooder.tag()));
+        TooManyNewSessionsException e = assertThrows(TooManyNewSessionsException.class,
+                () -> store.save(createFor(flooder, refusedKey)));
+        assertTrue(e.retryAfterSeconds() >= 1 && e.retryAfterSeconds() <= 2, "retry after " + e.retryAfterSeconds());
+        assertEquals(0L, redis.call("EXISTS", hashKey(refusedKey)), "nothing stored beyond the limit");
+        assertTrue(store.save(createFor(other, ids.keyOf(ids.newIdIn(other.tag())))).isPresent(), "another client");
+
+        // The counter is in the client's slot, has the window as TTL, and names neither the address nor an id.
+        String counter = prefix + "n:{" + flooder.tag() + "}" + flooder.hash();
+        long pttl = redis.ttl(counter);
+        assertTrue(pttl > 0 && pttl <= 1_500, "counter PTTL " + pttl);
+        assertFalse(counter.contains("198.51.100.1"));
+
+        // Updates of the stored sessions and sign-ins are not counted.
+        SessionKey signedIn = ids.keyOf(ids.newIdIn(flooder.tag()));
+        assertTrue(store.save(new SessionWrite(signedIn, null, true, Map.of("#c", "1"), Set.of(), Map.of(), TTL,
+                new org.redsession.session.UserRef(flooder.tag(), "alice"), 1)).isPresent());
+
+        // When the window ends the client may create again.
+        Poll.until(Duration.ofSeconds(10), "the creation window to end", () -> redis.ttl(counter) < 0);
+        assertTrue(store.save(createFor(flooder, ids.keyOf(ids.newIdIn(flooder.tag())))).isPresent());
+    }
+
+    @Test
+    void withoutALimit_theCreatorIsNotCounted() {
+        ClientRef client = ids.clientRef("198.51.100.3");
+        for (int i = 0; i < 5; i++) {
+            assertTrue(store.save(createFor(client, ids.keyOf(ids.newIdIn(client.tag())))).isPresent());
+        }
+        assertEquals(0L, redis.call("EXISTS", prefix + "n:{" + client.tag() + "}" + client.hash()));
     }
 
     // ---- keys: TTLs, no raw ids -----------------------------------------------------------------------------

@@ -1,0 +1,21 @@
+package org.redsession.session;
+
+/**
+ * The store refused to create an anonymous session because its client created too many recently
+ * ({@code security.session-creation.*}). Nothing was stored.
+ */
+public class TooManyNewSessionsException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    private final long retryAfterMillis;
+
+    public TooManyNewSessionsException(long retryAfterMillis) {
+        super("Too many new sessions from one client; retry in " + retryAfterMillis + " ms", null, false, false);
+        this.retryAfterMillis = Math.max(0, retryAfterMillis);
+    }
+
+    /** Whole seconds until the client may create a session again, at least 1. */
+    public long retryAfterSeconds() {
+        return Math.max(1, (retryAfterMillis + 999) / 1000);
+    }
+}

@@ -46,6 +46,8 @@ public class SessionSettings {
     private int maxPerUser;
     private int maxAttributeBytes;
     private int maxSessionBytes;
+    private int maxAttributes;
+    private Duration anonymousIdleTimeout;
     private List<String> allowedTypes;
 
     @PostConstruct
@@ -100,12 +102,31 @@ public class SessionSettings {
         maxPerUser = s.integer("session.max-per-user", 10, 1, 10_000);
         maxAttributeBytes = s.integer("session.max-attribute-bytes", 16 * 1024, 64, 1024 * 1024);
         maxSessionBytes = s.integer("session.max-session-bytes", 64 * 1024, 256, 8 * 1024 * 1024);
+        maxAttributes = s.integer("session.max-attributes", 100, 1, 100_000);
+        anonymousIdleTimeout = s.duration("session.anonymous-idle-timeout", "PT15M", Duration.ofSeconds(1),
+                Duration.ofDays(30));
+        if (anonymousIdleTimeout.compareTo(idleTimeout) > 0) {
+            anonymousIdleTimeout = idleTimeout; // never longer than a signed-in session's
+        }
         allowedTypes = s.list("session.allowed-types");
     }
 
-    /** Idle (sliding) timeout: the default {@code maxInactiveInterval} of new sessions. */
+    /** Idle (sliding) timeout: the default {@code maxInactiveInterval} of signed-in sessions. */
     public Duration idleTimeout() {
         return idleTimeout;
+    }
+
+    /**
+     * The default {@code maxInactiveInterval} of sessions nobody has signed in to (at most {@link #idleTimeout()}), so
+     * pre-authentication sessions end sooner; a sign-in switches to {@link #idleTimeout()}.
+     */
+    public Duration anonymousIdleTimeout() {
+        return anonymousIdleTimeout;
+    }
+
+    /** Most attributes one session may hold. */
+    public int maxAttributes() {
+        return maxAttributes;
     }
 
     /** Absolute lifetime from creation; activity never extends it. */

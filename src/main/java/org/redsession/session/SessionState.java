@@ -1,6 +1,7 @@
 package org.redsession.session;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
@@ -73,7 +74,8 @@ public final class SessionState {
         this.absoluteDeadline = now + manager.policy().absoluteTimeout().toMillis();
         set.put(Fields.CREATED, Long.toString(createdAt));
         set.put(Fields.ABSOLUTE_DEADLINE, Long.toString(absoluteDeadline));
-        set.put(Fields.MAX_INACTIVE, Long.toString(manager.policy().idleTimeout().toSeconds()));
+        // Every session starts anonymous: the (shorter) anonymous idle timeout until someone signs in.
+        set.put(Fields.MAX_INACTIVE, Long.toString(manager.policy().anonymousIdleTimeout().toSeconds()));
     }
 
     private static long longField(Map<String, String> fields, String name, long fallback) {
@@ -121,10 +123,16 @@ public final class SessionState {
     public synchronized int maxInactiveSeconds() {
         String v = field(Fields.MAX_INACTIVE);
         try {
-            return v == null ? (int) manager.policy().idleTimeout().toSeconds() : Integer.parseInt(v);
+            return v == null ? defaultMaxInactiveSeconds() : Integer.parseInt(v);
         } catch (NumberFormatException e) {
-            return (int) manager.policy().idleTimeout().toSeconds();
+            return defaultMaxInactiveSeconds();
         }
+    }
+
+    /** The configured idle timeout: the anonymous one until someone signs in to the session. */
+    private int defaultMaxInactiveSeconds() {
+        Duration d = identity().isPresent() ? manager.policy().idleTimeout() : manager.policy().anonymousIdleTimeout();
+        return (int) d.toSeconds();
     }
 
     /**
@@ -133,7 +141,7 @@ public final class SessionState {
      */
     public synchronized void setMaxInactiveSeconds(int seconds) {
         checkValid();
-        int value = seconds <= 0 ? (int) manager.policy().idleTimeout().toSeconds() : seconds;
+        int value = seconds <= 0 ? defaultMaxInactiveSeconds() : seconds;
         putField(Fields.MAX_INACTIVE, Integer.toString(value));
     }
 
@@ -184,6 +192,10 @@ public final class SessionState {
     }
 
     synchronized void setIdentity(SessionIdentity identity, String csrfToken, long authTime) {
+        if (identity().isEmpty()) {
+            // Signing in to an anonymous session: from now on the signed-in idle timeout applies.
+            putField(Fields.MAX_INACTIVE, Long.toString(manager.policy().idleTimeout().toSeconds()));
+        }
         putField(Fields.USER, identity.username());
         putField(Fields.ROLES, String.join(",", new TreeSet<>(identity.roles())));
         putField(Fields.CSRF, csrfToken);
@@ -242,7 +254,8 @@ public final class SessionState {
     /**
      * Sets an attribute (null removes it).
      *
-     * @throws IllegalArgumentException if the value's type may not be stored or it is too large
+     * @throws IllegalArgumentException if the value's type may not be stored
+     * @throws SessionTooLargeException if the value, or the session with it, would exceed a configured cap
      */
     public synchronized void setAttribute(String name, Object value) {
         checkValid();
@@ -256,10 +269,14 @@ public final class SessionState {
         String encoded = manager.codec().encode(value);
         int size = encoded.getBytes(StandardCharsets.UTF_8).length;
         if (size > manager.policy().maxAttributeBytes()) {
-            throw new IllegalArgumentException("Session attribute '" + name + "' is " + size + " bytes; the limit is "
-                    + manager.policy().maxAttributeBytes());
+            throw new SessionTooLargeException("A session attribute may hold at most " + manager.policy().maxAttributeBytes()
+                    + " bytes; this one is " + size + " bytes");
         }
         String f = Fields.attribute(name);
+        if (!allFieldNames().contains(f) && attributeCount() >= manager.policy().maxAttributes()) {
+            throw new SessionTooLargeException("A session may hold at most " + manager.policy().maxAttributes()
+                    + " attributes");
+        }
         String pendingValue = set.get(f);
         boolean pendingRemoval = remove.contains(f);
         putField(f, encoded);
@@ -272,7 +289,8 @@ public final class SessionState {
             if (pendingRemoval) {
                 remove.add(f);
             }
-            throw new IllegalArgumentException("The session would exceed " + manager.policy().maxSessionBytes() + " bytes");
+            throw new SessionTooLargeException("A session may hold at most " + manager.policy().maxSessionBytes()
+                    + " bytes");
         }
         increments.remove(f);
         unreadable.remove(f);
@@ -322,6 +340,16 @@ public final class SessionState {
         all.addAll(set.keySet());
         all.removeAll(remove);
         return all;
+    }
+
+    private int attributeCount() {
+        int n = 0;
+        for (String f : allFieldNames()) {
+            if (f.startsWith(Fields.ATTRIBUTE_PREFIX)) {
+                n++;
+            }
+        }
+        return n;
     }
 
     private int totalBytes() {
@@ -393,7 +421,8 @@ public final class SessionState {
             return Optional.empty();
         }
         boolean touchDue = accessed
-                && (forceTouch || now - storedLastAccess >= manager.policy().touchInterval().toMillis());
+                && (forceTouch || now - storedLastAccess >= Math.min(manager.policy().touchInterval().toMillis(),
+                        maxInactiveSeconds() * 500L));
         if (!create && !isDirty() && !touchDue) {
             return Optional.empty();
         }

@@ -184,6 +184,46 @@ class HostileInputIT {
     }
 
     @Test
+    void attributesOverTheSessionCaps_are413_sessionTooLarge_andTheSessionKeepsItsData() {
+        TestClient c = client();
+        java.util.Set<String> before = new java.util.HashSet<>(SuiteRedis.get().scanKeys("rs:s:*"));
+        TestClient.Res first = c.send("PUT", "api/demo/session/attributes/a", "text/plain", "small".getBytes(StandardCharsets.UTF_8));
+        assertEquals(200, first.status(), first::toString);
+        // An anonymous session gets the anonymous idle timeout (session.anonymous-idle-timeout, 15 min), in Redis too.
+        assertEquals(900, first.json().getInt("maxInactiveInterval"), first::toString);
+        java.util.Set<String> added = new java.util.HashSet<>(SuiteRedis.get().scanKeys("rs:s:*"));
+        added.removeAll(before);
+        assertEquals(1, added.size(), added::toString);
+        long pttl = SuiteRedis.get().ttl(added.iterator().next());
+        assertTrue(pttl > 0 && pttl <= 900_000, "PTTL " + pttl);
+
+        // One value over session.max-attribute-bytes (16 KiB).
+        TestClient.Res big = c.send("PUT", "api/demo/session/attributes/big", "text/plain",
+                "x".repeat(17_000).getBytes(StandardCharsets.UTF_8));
+        assertNoLeak(big);
+        It.assertError(big, 413, "session_too_large");
+        // More than session.max-attributes (100).
+        for (int i = 2; i <= 100; i++) {
+            assertEquals(200, c.send("PUT", "api/demo/session/attributes/a" + i, "text/plain", new byte[] {'v'}).status());
+        }
+        TestClient.Res tooMany = c.send("PUT", "api/demo/session/attributes/one-more", "text/plain", new byte[] {'v'});
+        It.assertError(tooMany, 413, "session_too_large");
+        // Over session.max-session-bytes (64 KiB) with values that each fit.
+        TestClient d = client();
+        for (int i = 0; i < 4; i++) {
+            assertEquals(200, d.send("PUT", "api/demo/session/attributes/part" + i, "text/plain",
+                    "y".repeat(15_000).getBytes(StandardCharsets.UTF_8)).status());
+        }
+        It.assertError(d.send("PUT", "api/demo/session/attributes/part4", "text/plain",
+                "y".repeat(15_000).getBytes(StandardCharsets.UTF_8)), 413, "session_too_large");
+
+        jakarta.json.JsonObject kept = c.get("api/demo/session").json().getJsonObject("attributes");
+        assertEquals(100, kept.size(), "nothing lost, nothing over the caps stored");
+        assertEquals("small", kept.getString("a"));
+        assertEquals(4, d.get("api/demo/session").json().getJsonObject("attributes").size());
+    }
+
+    @Test
     void theServerLog_neverContainsSessionIdsOrPasswords() {
         TestClient c = client();
         It.loginAdmin(c);

@@ -716,8 +716,8 @@ class RequestSessionTest {
         RequestSession rs = request(cookie);
         SessionState s = rs.current();
         s.setAttribute("fits", "x".repeat(16384 - 2));
-        assertThrows(IllegalArgumentException.class, () -> s.setAttribute("a", "x".repeat(16384 - 1)));
-        assertThrows(IllegalArgumentException.class, () -> s.setAttribute("b", "é".repeat(8192)),
+        assertThrows(SessionTooLargeException.class, () -> s.setAttribute("a", "x".repeat(16384 - 1)));
+        assertThrows(SessionTooLargeException.class, () -> s.setAttribute("b", "é".repeat(8192)),
                 "the limit is in UTF-8 bytes, not chars");
         s.removeAttribute("fits");
         assertEquals("old", s.getAttribute("a"));
@@ -750,13 +750,83 @@ class RequestSessionTest {
         store.resetCounts();
 
         // 10 KB is under the per-attribute limit but takes the session over its 64 KB total.
-        assertThrows(IllegalArgumentException.class, () -> s.setAttribute("a", "x".repeat(10000)));
+        assertThrows(SessionTooLargeException.class, () -> s.setAttribute("a", "x".repeat(10000)));
         assertEquals("old", s.getAttribute("a"));
         slow.commit();
 
         assertEquals("s:new", store.hashes.get(key).get("a:a"),
                 "a refused setAttribute wrote the request's stale value back over another request's change");
         assertEquals(0, store.saveCount, "nothing changed in this request, within the touch interval");
+    }
+
+    /** A manager whose anonymous sessions idle out after 5 minutes and hold at most 3 attributes. */
+    private SessionManager strictManager() {
+        return new SessionManager(store, ids, new AttributeCodec(Map.of()), new SessionPolicy(IDLE, ABSOLUTE, TOUCH,
+                16384, 65536, Duration.ofMinutes(5), 3), events, clock, "__Host-SID");
+    }
+
+    @Test
+    void beyondMaxAttributes_setAttributeThrows_butReplacingOrAfterARemovalIsFine() {
+        SessionManager strict = strictManager();
+        RequestSession rs = strict.open(List.of());
+        SessionState s = rs.getOrCreate();
+        for (int i = 1; i <= 3; i++) {
+            s.setAttribute("a" + i, i);
+        }
+        SessionTooLargeException e = assertThrows(SessionTooLargeException.class, () -> s.setAttribute("a4", 4));
+        assertTrue(e.getMessage().contains("at most 3 attributes"), e.getMessage());
+        s.setAttribute("a3", 33);
+        s.removeAttribute("a1");
+        s.setAttribute("a4", 4);
+        String cookie = assertInstanceOf(CookieChange.Set.class, rs.commit()).value();
+        assertEquals(Set.of("a2", "a3", "a4"), strict.open(List.of(cookie)).current().getAttributeNames());
+    }
+
+    @Test
+    void anAnonymousSession_hasTheShorterIdleTimeout_untilSomeoneSignsIn() {
+        SessionManager strict = strictManager();
+        RequestSession rs = strict.open(List.of());
+        SessionState s = rs.getOrCreate();
+        s.setAttribute("cart", "1 item");
+        String cookie = assertInstanceOf(CookieChange.Set.class, rs.commit()).value();
+        assertEquals(300, s.maxInactiveSeconds());
+        assertEquals(Duration.ofMinutes(5).toMillis(), store.saves.get(0).write().ttlMillis());
+
+        // The Servlet "never" (<= 0) means the configured timeout, which is the anonymous one here.
+        RequestSession again = strict.open(List.of(cookie));
+        again.current().setMaxInactiveSeconds(0);
+        assertEquals(300, again.current().maxInactiveSeconds());
+        again.commit();
+
+        RequestSession login = strict.open(List.of(cookie));
+        login.login("alice", Set.of("user"), null, null);
+        String signedIn = assertInstanceOf(CookieChange.Set.class, login.commit()).value();
+        SessionWrite w = store.saves.get(store.saves.size() - 1).write();
+        assertEquals(IDLE.toMillis(), w.ttlMillis(), "a sign-in switches to the signed-in idle timeout");
+        SessionState after = strict.open(List.of(signedIn)).current();
+        assertEquals(IDLE.toSeconds(), after.maxInactiveSeconds());
+        assertEquals("1 item", after.getAttribute("cart"), "the anonymous attributes carried over");
+    }
+
+    @Test
+    void aShortMaxInactiveInterval_isTouchedWithinHalfOfIt() {
+        RequestSession rs = request();
+        SessionState s = rs.getOrCreate();
+        s.setMaxInactiveSeconds(20); // shorter than twice the 60 s touch interval
+        s.setAttribute("x", "y");
+        String cookie = assertInstanceOf(CookieChange.Set.class, rs.commit()).value();
+        store.resetCounts();
+        advance(Duration.ofSeconds(9));
+        RequestSession early = request(cookie);
+        early.current().markAccessed();
+        early.commit();
+        assertEquals(0, store.saveCount, "no touch before half of the idle timeout");
+        advance(Duration.ofSeconds(2));
+        RequestSession late = request(cookie);
+        late.current().markAccessed();
+        late.commit();
+        assertEquals(1, store.saveCount, "touched after half of the idle timeout, though the interval is 60 s");
+        assertEquals(20_000, store.saves.get(0).write().ttlMillis());
     }
 
     // ---- per-user index, revocation, eviction ---------------------------------------------------------------

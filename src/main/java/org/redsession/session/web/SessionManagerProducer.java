@@ -35,7 +35,8 @@ public class SessionManagerProducer {
             }
         }
         SessionPolicy policy = new SessionPolicy(settings.idleTimeout(), settings.absoluteTimeout(),
-                settings.touchInterval(), settings.maxAttributeBytes(), settings.maxSessionBytes());
+                settings.touchInterval(), settings.maxAttributeBytes(), settings.maxSessionBytes(),
+                settings.anonymousIdleTimeout(), settings.maxAttributes());
         return new SessionManager(store, new SessionIds(settings.secrets()), new AttributeCodec(allowed), policy,
                 events, Clock.systemUTC(), settings.cookieName());
     }

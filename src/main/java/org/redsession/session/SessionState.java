@@ -202,13 +202,20 @@ public final class SessionState {
         putField(Fields.AUTH_TIME, Long.toString(authTime));
     }
 
+    /**
+     * Longest User-Agent kept (UTF-8 bytes). Redis keeps a hash whose values are all at most 64 bytes
+     * ({@code hash-max-listpack-value}) as a compact listpack; one longer value (a browser's User-Agent is 100-130
+     * bytes) turns it into a hash table and roughly triples the session's memory.
+     */
+    static final int MAX_USER_AGENT_BYTES = 64;
+
     /** Records the client of the sign-in (shown in "my sessions"); null values are left out. */
     synchronized void setClient(String ipAddress, String userAgent) {
         if (ipAddress != null) {
             putField(Fields.IP_ADDRESS, ipAddress);
         }
         if (userAgent != null) {
-            putField(Fields.USER_AGENT, userAgent.length() > 256 ? userAgent.substring(0, 256) : userAgent);
+            putField(Fields.USER_AGENT, truncateUtf8(userAgent, MAX_USER_AGENT_BYTES));
         }
     }
 
@@ -340,6 +347,25 @@ public final class SessionState {
         all.addAll(set.keySet());
         all.removeAll(remove);
         return all;
+    }
+
+    /** The longest prefix of {@code text} of at most {@code maxBytes} UTF-8 bytes (never splits a character). */
+    static String truncateUtf8(String text, int maxBytes) {
+        if (text.length() * 3 <= maxBytes || text.getBytes(StandardCharsets.UTF_8).length <= maxBytes) {
+            return text;
+        }
+        int bytes = 0;
+        int end = 0;
+        while (end < text.length()) {
+            int cp = text.codePointAt(end);
+            int n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+            if (bytes + n > maxBytes) {
+                break;
+            }
+            bytes += n;
+            end += Character.charCount(cp);
+        }
+        return text.substring(0, end);
     }
 
     private int attributeCount() {

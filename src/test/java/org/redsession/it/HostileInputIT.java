@@ -143,6 +143,22 @@ class HostileInputIT {
     }
 
     @Test
+    void aHugeUserAgent_isCut_andTheSignedInSessionStaysACompactListpack() {
+        TestClient c = client();
+        String chrome = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+                + "Chrome/131.0.0.0 Safari/537.36";
+        c.setHeader("User-Agent", chrome + " " + "x".repeat(4000));
+        String key = sessionKeyOf(It.loginAdmin(c).getString("csrfToken"));
+        assertEquals(chrome.substring(0, 64), SuiteRedis.get().call("HGET", key, "#ua"));
+        assertEquals("listpack", SuiteRedis.get().call("OBJECT", "ENCODING", key),
+                "a value over 64 bytes would turn the session hash into a (3x larger) hash table");
+        TestClient.Res mine = c.get("api/me/sessions");
+        assertEquals(200, mine.status(), mine::toString);
+        assertTrue(mine.body().contains(chrome.substring(0, 64).replace("/", "\\/"))
+                || mine.body().contains(chrome.substring(0, 64)), mine::toString);
+    }
+
+    @Test
     void redisContents_corruptOrForeignAttributes_areDropped_andTheSessionStaysUsable() {
         TestClient c = client();
         String token = It.loginAdmin(c).getString("csrfToken");

@@ -829,6 +829,21 @@ class RequestSessionTest {
         assertEquals(20_000, store.saves.get(0).write().ttlMillis());
     }
 
+    @Test
+    void aBrowsersUserAgent_isKeptToItsFirst64Bytes_soTheHashStaysCompact() {
+        String chrome = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+                + "Chrome/131.0.0.0 Safari/537.36";
+        String cookie = signedIn("alice", "198.51.100.7", chrome);
+        String stored = store.hashes.get(keyOf(cookie)).get(Fields.USER_AGENT);
+        assertEquals(chrome.substring(0, 64), stored);
+
+        assertEquals("short/1.0", SessionState.truncateUtf8("short/1.0", 64));
+        String accents = "é".repeat(40); // 80 bytes
+        assertEquals("é".repeat(32), SessionState.truncateUtf8(accents, 64));
+        assertEquals("x".repeat(63), SessionState.truncateUtf8("x".repeat(63) + "é", 64), "never half a character");
+        assertEquals("x".repeat(60) + "\uD83D\uDE00", SessionState.truncateUtf8("x".repeat(60) + "\uD83D\uDE00!", 64));
+    }
+
     // ---- per-user index, revocation, eviction ---------------------------------------------------------------
 
     /** Signs a user in on a request without a session; returns the cookie. */

@@ -253,6 +253,7 @@ public final class BenchTool {
             String name = "scale-user-" + u;
             UserRef ref = ids.userRef(name);
             String index = prefix + "u:{" + ref.tag() + "}" + name + ":s";
+            String storedUa = ua.length() > 64 ? ua.substring(0, 64) : ua; // SessionState keeps 64 bytes (ASCII here)
             List<String> zadd = new ArrayList<>(List.of("ZADD", index));
             for (int s = 0; s < perUser; s++) {
                 String id = ids.newIdFor(ref);
@@ -263,7 +264,7 @@ public final class BenchTool {
                 String k = prefix + "s:{" + key.tag() + "}" + key.hash();
                 resp(out, "HSET", k, "#c", Long.toString(created), "#x", Long.toString(created + absMs), "#i",
                         Long.toString(idleMs / 1000), "#u", name, "#r", "user", "#t", ids.newToken(), "#l",
-                        Long.toString(created), "#ip", "127.0.0.1", "#ua", ua, "#a", Long.toString(lastAccess));
+                        Long.toString(created), "#ip", "127.0.0.1", "#ua", storedUa, "#a", Long.toString(lastAccess));
                 resp(out, "PEXPIRE", k, Long.toString(idleDeadline - now));
                 zadd.add(Long.toString(idleDeadline));
                 zadd.add(key.hash());

@@ -3,6 +3,7 @@ package org.redsession.web;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 import jakarta.servlet.http.HttpServletRequest;
 
@@ -13,6 +14,7 @@ import jakarta.servlet.http.HttpServletRequest;
  */
 public final class ClientAddress {
     private static final int MAX_LENGTH = 64;
+    private static final Pattern IPV6_LITERAL = Pattern.compile("[0-9A-Fa-f:.]{2,45}");
 
     private ClientAddress() {
     }
@@ -43,7 +45,7 @@ public final class ClientAddress {
      * client rotate through billions of them). Never resolves host names.
      */
     public static String bucket(String address) {
-        if (address == null || address.indexOf(':') < 0 || !address.matches("[0-9A-Fa-f:.]{2,45}")) {
+        if (address == null || address.indexOf(':') < 0 || !IPV6_LITERAL.matcher(address).matches()) {
             return address;
         }
         try {

@@ -39,6 +39,7 @@ public class RedisSettings {
     private int retryAttempts;
     private String keyPrefix;
     private int connectionPoolSize;
+    private int nettyThreads;
 
     @PostConstruct
     void read() {
@@ -91,7 +92,8 @@ public class RedisSettings {
         timeout = s.duration("redis.timeout", "PT1S", Duration.ofMillis(50), Duration.ofSeconds(30));
         connectTimeout = s.duration("redis.connect-timeout", "PT1S", Duration.ofMillis(50), Duration.ofSeconds(30));
         retryAttempts = s.integer("redis.retry-attempts", 1, 0, 10);
-        connectionPoolSize = s.integer("redis.pool-size", 32, 1, 1024);
+        connectionPoolSize = s.integer("redis.pool-size", 64, 1, 1024);
+        nettyThreads = s.integer("redis.netty-threads", Math.max(2, 2 * Runtime.getRuntime().availableProcessors()), 1, 256);
         keyPrefix = s.string("redis.key-prefix", "rs:");
         if (!keyPrefix.matches("[A-Za-z0-9:_.-]{1,32}")) {
             throw new InvalidConfigurationException("redis.key-prefix", "use 1 to 32 of A-Z a-z 0-9 : _ . -");
@@ -152,6 +154,11 @@ public class RedisSettings {
 
     public int connectionPoolSize() {
         return connectionPoolSize;
+    }
+
+    /** Netty event-loop threads of the Redis client (default: 2 per core; Redisson's own default is 32). */
+    public int nettyThreads() {
+        return nettyThreads;
     }
 
     /** Prefix of every key the application writes, e.g. {@code rs:}. */

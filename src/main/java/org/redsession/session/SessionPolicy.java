@@ -24,7 +24,8 @@ public record SessionPolicy(Duration idleTimeout, Duration absoluteTimeout, Dura
         Objects.requireNonNull(touchInterval, "touchInterval");
         Objects.requireNonNull(anonymousIdleTimeout, "anonymousIdleTimeout");
         if (anonymousIdleTimeout.compareTo(idleTimeout) > 0) {
-            anonymousIdleTimeout = idleTimeout;
+            throw new IllegalArgumentException("anonymousIdleTimeout " + anonymousIdleTimeout
+                    + " is longer than idleTimeout " + idleTimeout);
         }
         if (maxAttributes < 1) {
             throw new IllegalArgumentException("maxAttributes must be positive, was " + maxAttributes);

@@ -103,6 +103,10 @@ public class RedissonSessionStore implements SessionStore {
         boolean moveSlot = w.create() && w.retiredKey() != null;
         SessionKey retired = w.retiredKey() != null && !moveSlot ? w.retiredKey() : w.key();
         String mode = w.create() ? "create" : w.retiredKey() != null ? "rotate" : "update";
+        if (moveSlot && !retire(w.retiredKey())) {
+            // The anonymous session ended (signed out, expired) while this sign-in ran: nothing of it is carried over.
+            return Optional.empty();
+        }
         UserRef user = w.user();
         List<Object> scriptKeys = new ArrayList<>(keys.sessionKeys(w.key()));
         scriptKeys.addAll(keys.sessionKeys(retired));
@@ -153,10 +157,6 @@ public class RedissonSessionStore implements SessionStore {
                 incremented.put(k, String.valueOf(flat.get(i + 1)));
             }
         }
-        if (moveSlot) {
-            // The anonymous session lived in another slot: retire it now that its fields are under the new key.
-            delete(w.retiredKey(), null, "rotated");
-        }
         if (!evicted.isEmpty() && user != null) {
             int n = deleteMany(user, evicted, "evicted");
             LOG.info(() -> "Per-user session limit: ended " + n + " older session(s)");
@@ -166,10 +166,23 @@ public class RedissonSessionStore implements SessionStore {
 
     @Override
     public boolean delete(SessionKey key, UserRef user, String reason) {
+        return delete(key, user, reason, false);
+    }
+
+    /**
+     * Retires an anonymous session that a sign-in moves into its user's slot (tombstone "rotated"), before its fields
+     * are written under the new key; false, and nothing written, if it has ended meanwhile.
+     */
+    private boolean retire(SessionKey key) {
+        return delete(key, null, "rotated", true);
+    }
+
+    private boolean delete(SessionKey key, UserRef user, String reason, boolean onlyIfLive) {
         List<Object> scriptKeys = new ArrayList<>(keys.sessionKeys(key));
         scriptKeys.add(user == null ? keys.session(key) : keys.index(user));
         Long existed = Scripts.run(redisson, Scripts.DELETE, RScript.Mode.READ_WRITE, RScript.ReturnType.LONG,
-                scriptKeys, reason, Long.toString(tombstoneTtlMillis), user == null ? "" : key.hash());
+                scriptKeys, reason, Long.toString(tombstoneTtlMillis), user == null ? "" : key.hash(),
+                onlyIfLive ? "1" : "0");
         return existed != null && existed > 0;
     }
 

@@ -578,6 +578,23 @@ class RedissonSessionIndexTest {
     }
 
     @Test
+    void aSignInThatMovesAnAnonymousSession_isRefused_whenThatSessionEndedMeanwhile() {
+        long t = now();
+        SessionKey anonymous = ids.keyOf(ids.newId());
+        store.save(new SessionWrite(anonymous, null, true, Map.of("a:cart", "s:3 items"), Set.of(), Map.of(), TTL, null, 0));
+        assertTrue(store.delete(anonymous, null, "logout"), "signed out elsewhere while the sign-in checked the password");
+
+        SessionKey moved = ids.keyOf(ids.newIdFor(alice));
+        Map<String, String> fields = new HashMap<>(signedInFields(alice, t, t, "192.0.2.9", "UA"));
+        fields.put("a:cart", "s:3 items");
+        assertEquals(Optional.empty(), store.save(new SessionWrite(moved, anonymous, true, fields, Set.of(), Map.of(), TTL,
+                alice, t)), "nothing of an ended session is carried into a signed-in one");
+        assertEquals(0L, redis.call("EXISTS", prefix + "s:{" + moved.tag() + "}" + moved.hash()));
+        assertEquals("logout", store.load(anonymous).goneReason(), "the ended session keeps its reason");
+        assertEquals(List.of(), store.sessionsOf(alice));
+    }
+
+    @Test
     void everyKeyWritten_sessionsTombstonesIndexesAndMarkers_hasATtl() {
         RedissonSessionStore limited = store(2);
         long t = now() - 5_000;

@@ -9,11 +9,13 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
 import org.redsession.config.AccountSettings;
+import org.redsession.config.InvalidConfigurationException;
 import org.redsession.session.SessionStoreUnavailableException;
 
 /**
  * Creates the administrator named by {@code app.bootstrap-admin.username} at start-up when it does not exist and a
- * password is configured. If Redis is down at start-up it tries again before each sign-in until it succeeds.
+ * password is configured. A name or password that breaks the account rules stops the start-up with a message naming
+ * the property. If Redis is down at start-up it tries again before each sign-in until it succeeds.
  */
 @ApplicationScoped
 public class BootstrapAdmin {
@@ -27,10 +29,32 @@ public class BootstrapAdmin {
     private volatile boolean done;
 
     void onStart(@Observes @Initialized(ApplicationScoped.class) Object ignored) {
+        validateConfiguration();
         try {
             ensure();
         } catch (SessionStoreUnavailableException e) {
             LOG.warning("Redis is not reachable at start-up; the bootstrap administrator will be created when it is");
+        }
+    }
+
+    /**
+     * Checks the configured name and password against the account rules before Redis is touched, so a weak password
+     * never reaches {@link #ensure()} (where it would fail every sign-in while Redis was down at start-up).
+     */
+    private void validateConfiguration() {
+        if (settings.bootstrapAdminPassword().isEmpty()) {
+            return;
+        }
+        String name = settings.bootstrapAdminUsername();
+        try {
+            AccountService.validateUsername(name);
+        } catch (InvalidAccountException e) {
+            throw new InvalidConfigurationException("app.bootstrap-admin.username", e.getMessage());
+        }
+        try {
+            accounts.validatePassword(name, settings.bootstrapAdminPassword().get());
+        } catch (InvalidAccountException e) {
+            throw new InvalidConfigurationException("app.bootstrap-admin.password", e.getMessage());
         }
     }
 

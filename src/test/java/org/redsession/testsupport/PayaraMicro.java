@@ -254,6 +254,14 @@ public final class PayaraMicro implements AutoCloseable {
 
         /** Starts the process and waits until {@code /health/live} answers 200. */
         public PayaraMicro start() {
+            PayaraMicro instance = launch();
+            long seconds = Long.parseLong(System.getProperty("payara.startupTimeoutInSeconds", "240"));
+            instance.awaitReady(Duration.ofSeconds(seconds));
+            return instance;
+        }
+
+        /** Starts the process without waiting for it (e.g. to watch a deployment fail); the caller stops it. */
+        public PayaraMicro launch() {
             int httpPort = port > 0 ? port : FreePorts.next();
             Path microJar = Path.of(System.getProperty("payara.microJar", "target/payara-micro.jar"))
                     .toAbsolutePath();
@@ -310,8 +318,6 @@ public final class PayaraMicro implements AutoCloseable {
             }
             PayaraMicro instance = new PayaraMicro(name, httpPort, dir, List.copyOf(command), process);
             LIVE.add(instance);
-            long seconds = Long.parseLong(System.getProperty("payara.startupTimeoutInSeconds", "240"));
-            instance.awaitReady(Duration.ofSeconds(seconds));
             return instance;
         }
     }

@@ -74,10 +74,10 @@ public class AccountService {
     /**
      * Creates an account.
      *
-     * @return false if the name is taken
+     * @return the new account, or empty if the name is taken
      * @throws InvalidAccountException if the name, password or roles break the rules
      */
-    public boolean create(String username, String password, Set<String> roles) {
+    public Optional<User> create(String username, String password, Set<String> roles) {
         validateUsername(username);
         validatePassword(username, password);
         Set<String> granted = new LinkedHashSet<>(roles == null || roles.isEmpty() ? Set.of(Roles.USER) : roles);
@@ -87,7 +87,8 @@ public class AccountService {
             }
         }
         granted.add(Roles.USER);
-        return users.create(new User(username, hasher.generate(password.toCharArray()), granted, System.currentTimeMillis()));
+        User user = new User(username, hasher.generate(password.toCharArray()), granted, System.currentTimeMillis());
+        return users.create(user) ? Optional.of(user) : Optional.empty();
     }
 
     public Optional<User> find(String username) {

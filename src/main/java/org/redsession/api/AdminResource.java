@@ -88,10 +88,8 @@ public class AdminResource {
                 roles.add(((JsonString) r).getString());
             }
         }
-        if (!admin.createUser(username, password, roles)) {
-            throw new ApiException(409, "user_exists", "A user with this name exists.");
-        }
-        User created = admin.user(username).orElseThrow();
+        User created = admin.createUser(username, password, roles)
+                .orElseThrow(() -> new ApiException(409, "user_exists", "A user with this name exists."));
         return Response.created(URI.create("admin/users/" + username)).entity(UserView.of(created)).build();
     }
 

@@ -36,8 +36,8 @@ public class SessionAdministration {
         return accounts.find(username);
     }
 
-    /** @return false if the name is taken */
-    public boolean createUser(String username, String password, Set<String> roles) {
+    /** @return the new account, or empty if the name is taken */
+    public Optional<User> createUser(String username, String password, Set<String> roles) {
         return accounts.create(username, password, roles);
     }
 

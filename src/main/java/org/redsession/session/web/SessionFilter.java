@@ -59,32 +59,28 @@ public class SessionFilter extends HttpFilter {
                     && !(cause instanceof TooManyNewSessionsException)) {
                 cause = cause.getCause();
             }
-            if (cause instanceof SessionStoreUnavailableException unavailable) {
-                unavailable(response, wrappedResponse, unavailable);
-            } else if (cause instanceof TooManyNewSessionsException refused) {
-                tooManySessions(response, wrappedResponse, refused);
-            } else {
+            if (cause == null) {
                 throw e;
+            }
+            wrappedResponse.discard();
+            if (cause instanceof SessionStoreUnavailableException unavailable) {
+                LOG.warning(() -> "Session store unavailable: " + unavailable.getMessage());
+                // The same answer as the JAX-RS mapper gives for this failure.
+                error(response, 503, "session_store_unavailable",
+                        "The session store is unavailable. Please try again shortly.", 1);
+            } else if (cause instanceof TooManyNewSessionsException refused) {
+                LOG.fine(() -> "Session creation refused: " + refused.getMessage());
+                error(response, 429, "too_many_sessions", "Too many new sessions from this client. Try again in "
+                        + refused.retryAfterSeconds() + " seconds.", refused.retryAfterSeconds());
             }
         }
     }
 
-    private static void tooManySessions(HttpServletResponse response, SessionResponse wrapped,
-            TooManyNewSessionsException e) throws IOException {
-        LOG.fine(() -> "Session creation refused: " + e.getMessage());
-        wrapped.discard();
+    private static void error(HttpServletResponse response, int status, String code, String message,
+            long retryAfterSeconds) throws IOException {
         if (!response.isCommitted()) {
-            response.setHeader("Retry-After", Long.toString(e.retryAfterSeconds()));
+            response.setHeader("Retry-After", Long.toString(retryAfterSeconds));
         }
-        JsonError.send(response, 429, "too_many_sessions",
-                "Too many new sessions from this client. Try again in " + e.retryAfterSeconds() + " seconds.");
-    }
-
-    private static void unavailable(HttpServletResponse response, SessionResponse wrapped, SessionStoreUnavailableException e)
-            throws IOException {
-        LOG.warning(() -> "Session store unavailable: " + e.getMessage());
-        wrapped.discard();
-        JsonError.send(response, 503, "session_store_unavailable",
-                "The session store is unavailable. Please try again shortly.");
+        JsonError.send(response, status, code, message);
     }
 }

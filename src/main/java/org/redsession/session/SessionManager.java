@@ -146,14 +146,9 @@ public final class SessionManager {
         return key.hash();
     }
 
-    /** Name of the session cookie. */
-    public String cookieName() {
-        return cookieName;
-    }
-
-    /** The signed cookie value of a session id. */
-    public String cookieValue(String id) {
-        return ids.sign(id);
+    /** A keyed, irreversible hash of any text (an account name, a client address) for use in store keys. */
+    public String opaque(String text) {
+        return ids.opaque(text);
     }
 
     long clockMillis() {

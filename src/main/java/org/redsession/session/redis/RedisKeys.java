@@ -21,7 +21,7 @@ import org.redsession.session.UserRef;
  * &lt;prefix&gt;u:{tag}nb           revocation markers of the slot: hash user -&gt; "not-before ms|reason" (TTL absolute timeout)
  * &lt;prefix&gt;n:{tag}hash         anonymous sessions a client created in the current window (TTL the window)
  * &lt;prefix&gt;{throttle}:a:hash   failed sign-ins of an account (keyed hash of the name; TTL the window)
- * &lt;prefix&gt;{throttle}:c:addr   failed sign-ins from a client address (TTL the window)
+ * &lt;prefix&gt;{throttle}:c:hash   failed sign-ins from a client address (keyed hash; TTL the window)
  * &lt;prefix&gt;lease:name          a lease held by one instance for periodic work (TTL the lease)
  * &lt;prefix&gt;{users}:u:name      user account hash (no TTL: accounts are persistent data)
  * &lt;prefix&gt;{users}:all         set of all user names (no TTL)

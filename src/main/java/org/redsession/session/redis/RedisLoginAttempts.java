@@ -1,9 +1,5 @@
 package org.redsession.session.redis;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.Base64;
 import java.util.List;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -15,11 +11,11 @@ import org.redisson.client.RedisException;
 import org.redsession.config.RedisSettings;
 import org.redsession.config.SecuritySettings;
 import org.redsession.security.LoginAttempts;
-import org.redsession.session.SessionStoreUnavailableException;
+import org.redsession.session.SessionManager;
 
 /**
- * {@link LoginAttempts} on Redis: one counter per account (by a hash of the name, so any text is a safe key) and
- * one per client address, each with the window as TTL, under the {@code {throttle}} tag.
+ * {@link LoginAttempts} on Redis: one counter per account and one per client address (each by a keyed hash, so any
+ * text is a safe key and the key names neither), each with the window as TTL, under the {@code {throttle}} tag.
  */
 @ApplicationScoped
 public class RedisLoginAttempts implements LoginAttempts {
@@ -28,6 +24,8 @@ public class RedisLoginAttempts implements LoginAttempts {
     RedissonClient redisson;
     @Inject
     SecuritySettings settings;
+    @Inject
+    SessionManager sessions;
 
     private RedisKeys keys;
 
@@ -55,7 +53,7 @@ public class RedisLoginAttempts implements LoginAttempts {
         try {
             redisson.getBucket(keys.accountFailures(hash(account))).delete();
         } catch (RedisException e) {
-            throw new SessionStoreUnavailableException("Redis is unavailable: " + e.getClass().getSimpleName(), e);
+            throw Scripts.unavailable(e);
         }
     }
 
@@ -63,12 +61,8 @@ public class RedisLoginAttempts implements LoginAttempts {
         return List.of(keys.accountFailures(hash(account)), keys.clientFailures(hash(client)));
     }
 
-    private static String hash(String text) {
-        try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(String.valueOf(text).getBytes(StandardCharsets.UTF_8));
-            return Base64.getUrlEncoder().withoutPadding().encodeToString(d).substring(0, 22);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+    /** Keyed (the session layer's store-key secret), so a Redis reader cannot test guesses of names or addresses. */
+    private String hash(String text) {
+        return sessions.opaque(String.valueOf(text));
     }
 }

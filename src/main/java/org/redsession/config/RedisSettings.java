@@ -110,10 +110,6 @@ public class RedisSettings {
         return url.getScheme() + "://" + url.getHost() + ":" + port;
     }
 
-    public boolean tls() {
-        return "rediss".equals(url.getScheme());
-    }
-
     public Mode mode() {
         return mode;
     }

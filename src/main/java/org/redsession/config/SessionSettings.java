@@ -39,7 +39,6 @@ public class SessionSettings {
     private Duration tombstoneTtl;
     private Duration sweepInterval;
     private List<byte[]> secrets;
-    private boolean secretsGenerated;
     private String cookieName;
     private boolean cookieSecure;
     private SameSite cookieSameSite;
@@ -78,7 +77,6 @@ public class SessionSettings {
             byte[] generated = new byte[32];
             new SecureRandom().nextBytes(generated);
             secrets.add(generated);
-            secretsGenerated = true;
             LOG.warning("session.secrets (SESSION_SECRETS) is not set: generated a random signing key. Sessions will not "
                     + "survive a restart and other instances will not accept them; set the same SESSION_SECRETS everywhere.");
         }
@@ -155,10 +153,6 @@ public class SessionSettings {
     /** HMAC keys; the first signs, all verify. Never empty. */
     public List<byte[]> secrets() {
         return secrets;
-    }
-
-    public boolean secretsGenerated() {
-        return secretsGenerated;
     }
 
     public String cookieName() {

@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The session handling of one HTTP request: resolves the cookie, loads the session at most once, applies sign-in,
@@ -54,9 +55,8 @@ public final class RequestSession {
     private SessionState current;
     private String goneReason;
     private boolean cookieMustChange;
-    private boolean requestedSessionEnded;
     private SessionEvents listener = SessionEvents.NONE;
-    private String clientAddress;
+    private Supplier<String> clientAddress;
     private ClientRef creator;
 
     RequestSession(SessionManager manager, String requestedId, boolean cookieRejected, long now) {
@@ -82,6 +82,11 @@ public final class RequestSession {
      * round trip that stores it. Without it, new sessions are not limited.
      */
     public void setClientAddress(String address) {
+        setClientAddress(() -> address);
+    }
+
+    /** Like {@link #setClientAddress(String)}, asked only if this request creates a session. */
+    public void setClientAddress(Supplier<String> address) {
         this.clientAddress = address;
     }
 
@@ -134,7 +139,6 @@ public final class RequestSession {
                     goneReason = result.goneReason();
                 }
                 if (goneReason != null) {
-                    requestedSessionEnded = true;
                     // A cookie whose id was rotated away is left alone: the client may already hold the new one
                     // (a request that raced a sign-in), and clearing it would sign the user out.
                     cookieMustChange = !"rotated".equals(goneReason);
@@ -160,7 +164,7 @@ public final class RequestSession {
         if (s != null) {
             return s.identity().isPresent() ? Status.AUTHENTICATED : Status.ANONYMOUS;
         }
-        return requestedSessionEnded || (requestedId != null && goneReason != null) ? Status.ENDED : Status.NO_SESSION;
+        return goneReason != null ? Status.ENDED : Status.NO_SESSION; // only ever set for a requested session
     }
 
     /** The signed-in identity, if the live session has one. */
@@ -173,7 +177,8 @@ public final class RequestSession {
     public SessionState getOrCreate() {
         SessionState s = current();
         if (s == null) {
-            creator = clientAddress == null ? null : manager.ids().clientRef(clientAddress);
+            String address = clientAddress == null ? null : clientAddress.get();
+            creator = address == null ? null : manager.ids().clientRef(address);
             String id = creator == null ? manager.ids().newId() : manager.ids().newIdIn(creator.tag());
             s = new SessionState(manager, id, manager.ids().keyOf(id), now);
             current = s;

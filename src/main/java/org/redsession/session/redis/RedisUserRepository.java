@@ -18,7 +18,6 @@ import org.redisson.client.codec.StringCodec;
 import org.redsession.account.User;
 import org.redsession.account.UserRepository;
 import org.redsession.config.RedisSettings;
-import org.redsession.session.SessionStoreUnavailableException;
 
 /** {@link UserRepository} on Redis: one hash per user plus a set of all names, both under the {@code {users}} tag. */
 @ApplicationScoped
@@ -40,7 +39,7 @@ public class RedisUserRepository implements UserRepository {
             Map<String, String> h = redisson.<String, String>getMap(keys.user(username), StringCodec.INSTANCE).readAllMap();
             return h.isEmpty() ? Optional.empty() : Optional.of(toUser(username, h));
         } catch (RedisException e) {
-            throw new SessionStoreUnavailableException("Redis is unavailable: " + e.getClass().getSimpleName(), e);
+            throw Scripts.unavailable(e);
         }
     }
 
@@ -81,7 +80,7 @@ public class RedisUserRepository implements UserRepository {
         try {
             return List.copyOf(new TreeSet<>(redisson.<String>getSet(keys.allUsers(), StringCodec.INSTANCE).readAll()));
         } catch (RedisException e) {
-            throw new SessionStoreUnavailableException("Redis is unavailable: " + e.getClass().getSimpleName(), e);
+            throw Scripts.unavailable(e);
         }
     }
 

@@ -25,7 +25,6 @@ import org.redsession.config.SecuritySettings;
 import org.redsession.config.SessionSettings;
 import org.redsession.session.SessionKey;
 import org.redsession.session.SessionStore;
-import org.redsession.session.SessionStoreUnavailableException;
 import org.redsession.session.SessionSummary;
 import org.redsession.session.SessionWrite;
 import org.redsession.session.TooManyNewSessionsException;
@@ -287,7 +286,7 @@ public class RedissonSessionStore implements SessionStore {
             }
             return total;
         } catch (RedisException e) {
-            throw new SessionStoreUnavailableException("Redis is unavailable: " + e.getClass().getSimpleName(), e);
+            throw Scripts.unavailable(e);
         }
     }
 
@@ -297,7 +296,7 @@ public class RedissonSessionStore implements SessionStore {
             return redisson.<String>getBucket(keys.lease(name), StringCodec.INSTANCE)
                     .setIfAbsent("held", java.time.Duration.ofMillis(ttlMillis));
         } catch (RedisException e) {
-            throw new SessionStoreUnavailableException("Redis is unavailable: " + e.getClass().getSimpleName(), e);
+            throw Scripts.unavailable(e);
         }
     }
 

@@ -51,7 +51,12 @@ final class Scripts {
         try {
             return redisson.getScript(StringCodec.INSTANCE).eval(mode, script, type, keys, args);
         } catch (RedisException e) {
-            throw new SessionStoreUnavailableException("Redis is unavailable: " + e.getClass().getSimpleName(), e);
+            throw unavailable(e);
         }
+    }
+
+    /** What every Redis failure becomes: the store is unavailable (503 at the edge); the message names no key. */
+    static SessionStoreUnavailableException unavailable(RedisException e) {
+        return new SessionStoreUnavailableException("Redis is unavailable: " + e.getClass().getSimpleName(), e);
     }
 }

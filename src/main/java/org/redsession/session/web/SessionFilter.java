@@ -47,7 +47,7 @@ public class SessionFilter extends HttpFilter {
             throws IOException, ServletException {
         RequestSession session = manager.forRequest(request::getAttribute, request::setAttribute,
                 () -> Collections.list(request.getHeaders("Cookie")));
-        session.setClientAddress(ClientAddress.bucket(ClientAddress.of(request, securitySettings.trustedProxies())));
+        session.setClientAddress(() -> ClientAddress.bucket(ClientAddress.of(request, securitySettings.trustedProxies())));
         SessionRequest wrappedRequest = new SessionRequest(request, session, request.getServletContext(), listeners);
         SessionResponse wrappedResponse = new SessionResponse(response, () -> cookies.apply(response, session.commit()));
         try {

@@ -11,6 +11,7 @@ import java.util.TreeSet;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
+import org.redisson.api.RBatch;
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.RedisException;
@@ -68,11 +69,29 @@ public class RedisUserRepository implements UserRepository {
 
     @Override
     public List<User> list() {
-        List<User> result = new ArrayList<>();
-        for (String name : names()) {
-            find(name).ifPresent(result::add);
+        List<String> names = names();
+        if (names.isEmpty()) {
+            return List.of();
         }
-        return result;
+        try {
+            // Every user hash shares the {users} slot: one pipelined batch, not a round trip per user.
+            RBatch batch = redisson.createBatch();
+            for (String name : names) {
+                batch.<String, String>getMap(keys.user(name), StringCodec.INSTANCE).readAllMapAsync();
+            }
+            List<?> hashes = batch.execute().getResponses();
+            List<User> result = new ArrayList<>(names.size());
+            for (int i = 0; i < names.size(); i++) {
+                @SuppressWarnings("unchecked")
+                Map<String, String> h = (Map<String, String>) hashes.get(i);
+                if (h != null && !h.isEmpty()) { // deleted between the two reads
+                    result.add(toUser(names.get(i), h));
+                }
+            }
+            return result;
+        } catch (RedisException e) {
+            throw Scripts.unavailable(e);
+        }
     }
 
     @Override

@@ -77,10 +77,10 @@ public class SessionAccess {
     public Optional<SignedIn> login(HttpServletRequest request, String username, String password) {
         String client = ClientAddress.of(request, securitySettings.trustedProxies());
         String clientBucket = ClientAddress.bucket(client);
-        long wait = attempts.blockedFor(username, clientBucket);
-        if (wait > 0) {
+        LoginAttempts.Check check = attempts.check(username, clientBucket);
+        if (check.blocked()) {
             metrics.loginThrottled();
-            throw new TooManyAttemptsException(wait);
+            throw new TooManyAttemptsException(check.waitMillis());
         }
         CredentialValidationResult result = identityStores.validate(
                 new UsernamePasswordCredential(username, new Password(password)));
@@ -89,7 +89,9 @@ public class SessionAccess {
             metrics.loginFailed();
             return Optional.empty();
         }
-        attempts.succeeded(username);
+        if (check.accountFailures() > 0) {
+            attempts.succeeded(username);
+        }
         metrics.loginSucceeded();
         String name = result.getCallerPrincipal().getName();
         Set<String> roles = new TreeSet<>(result.getCallerGroups());

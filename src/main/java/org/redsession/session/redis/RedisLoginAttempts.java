@@ -35,11 +35,19 @@ public class RedisLoginAttempts implements LoginAttempts {
     }
 
     @Override
-    public long blockedFor(String account, String client) {
-        Long wait = Scripts.run(redisson, Scripts.THROTTLE_CHECK, RScript.Mode.READ_ONLY, RScript.ReturnType.LONG,
+    public Check check(String account, String client) {
+        List<Object> found = Scripts.run(redisson, Scripts.THROTTLE_CHECK, RScript.Mode.READ_ONLY, RScript.ReturnType.LIST,
                 keysOf(account, client), Integer.toString(settings.maxFailuresPerAccount()),
                 Integer.toString(settings.maxFailuresPerClient()));
-        return wait == null ? 0 : Math.max(0, wait);
+        return new Check(Math.max(0, number(found, 0)), number(found, 1));
+    }
+
+    private static long number(List<Object> list, int i) {
+        if (list == null || list.size() <= i) {
+            return 0;
+        }
+        Object o = list.get(i);
+        return o instanceof Number n ? n.longValue() : Long.parseLong(String.valueOf(o));
     }
 
     @Override

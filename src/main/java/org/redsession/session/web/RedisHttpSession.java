@@ -81,10 +81,20 @@ final class RedisHttpSession implements HttpSession {
             return;
         }
         Object old = state.getAttribute(name);
-        if (value instanceof HttpSessionBindingListener bound && value != old) {
+        HttpSessionBindingListener bound = value instanceof HttpSessionBindingListener l && value != old ? l : null;
+        if (bound != null) {
             bound.valueBound(new HttpSessionBindingEvent(this, name, value));
         }
-        state.setAttribute(name, value);
+        try {
+            state.setAttribute(name, value);
+        } catch (RuntimeException refused) {
+            // Not stored (a cap, a type outside the allowlist, an invalid session): the value told it was bound
+            // learns it is not.
+            if (bound != null) {
+                bound.valueUnbound(new HttpSessionBindingEvent(this, name, value));
+            }
+            throw refused;
+        }
         if (old instanceof HttpSessionBindingListener unbound && value != old) {
             unbound.valueUnbound(new HttpSessionBindingEvent(this, name, old));
         }

@@ -70,8 +70,7 @@ public class SessionSweeper {
 
     void sweep() {
         try {
-            long expired = sessions.sweepExpired(accounts.names(),
-                    settings.sweepInterval().toMillis());
+            long expired = sessions.sweepExpired(accounts::names, settings.sweepInterval().toMillis());
             if (expired > 0) {
                 metrics.expired(expired);
                 LOG.fine(() -> "Expiry sweep: " + expired + " session(s) expired");

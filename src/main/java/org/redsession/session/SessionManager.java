@@ -130,15 +130,16 @@ public final class SessionManager {
     }
 
     /**
-     * Removes expired entries from the given users' indexes, if no other instance did so within {@code interval}.
+     * Removes expired entries from the users' indexes, if no other instance did so within {@code interval}. The
+     * user names are read only by the instance that takes the sweep.
      *
      * @return the number of sessions found expired, or -1 when another instance holds the sweep
      */
-    public long sweepExpired(Collection<String> usernames, long intervalMillis) {
+    public long sweepExpired(Supplier<? extends Collection<String>> usernames, long intervalMillis) {
         if (!store.tryLease("expiry-sweep", Math.max(1000, intervalMillis - 1000))) {
             return -1;
         }
-        return store.pruneExpired(usernames.stream().map(ids::userRef).toList());
+        return store.pruneExpired(usernames.get().stream().map(ids::userRef).toList());
     }
 
     /** The opaque handle of a session key, as {@link #sessionsOf} reports it. */

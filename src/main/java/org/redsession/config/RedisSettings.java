@@ -93,7 +93,7 @@ public class RedisSettings {
         connectTimeout = s.duration("redis.connect-timeout", "PT1S", Duration.ofMillis(50), Duration.ofSeconds(30));
         retryAttempts = s.integer("redis.retry-attempts", 1, 0, 10);
         connectionPoolSize = s.integer("redis.pool-size", 64, 1, 1024);
-        nettyThreads = s.integer("redis.netty-threads", Math.max(2, 2 * Runtime.getRuntime().availableProcessors()), 1, 256);
+        nettyThreads = s.integer("redis.netty-threads", 32, 1, 256);
         keyPrefix = s.string("redis.key-prefix", "rs:");
         if (!keyPrefix.matches("[A-Za-z0-9:_.-]{1,32}")) {
             throw new InvalidConfigurationException("redis.key-prefix", "use 1 to 32 of A-Z a-z 0-9 : _ . -");
@@ -152,7 +152,7 @@ public class RedisSettings {
         return connectionPoolSize;
     }
 
-    /** Netty event-loop threads of the Redis client (default: 2 per core; Redisson's own default is 32). */
+    /** Netty event-loop threads of the Redis client (default 32, as Redisson's own; see docs/performance.md, P6). */
     public int nettyThreads() {
         return nettyThreads;
     }

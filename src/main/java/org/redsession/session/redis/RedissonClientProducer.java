@@ -35,7 +35,8 @@ public class RedissonClientProducer {
         config.setCodec(StringCodec.INSTANCE);
         config.setUseScriptCache(true);
         config.setLazyInitialization(true);
-        // Netty event loops: 2 per core by default (Redisson's own 32 only adds context switches on small machines).
+        // Netty event loops (32, Redisson's default): with fewer, a burst of CPU-bound requests (password hashing)
+        // starves them, and commands miss Redisson's write deadline (503 after RedisTimeoutException).
         config.setNettyThreads(settings.nettyThreads());
         switch (settings.mode()) {
             case SINGLE -> {

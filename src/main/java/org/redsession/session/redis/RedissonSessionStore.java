@@ -25,6 +25,7 @@ import org.redsession.config.SecuritySettings;
 import org.redsession.config.SessionSettings;
 import org.redsession.session.SessionKey;
 import org.redsession.session.SessionStore;
+import org.redsession.session.SessionStoreUnavailableException;
 import org.redsession.session.SessionSummary;
 import org.redsession.session.SessionWrite;
 import org.redsession.session.TooManyNewSessionsException;
@@ -157,8 +158,15 @@ public class RedissonSessionStore implements SessionStore {
             }
         }
         if (!evicted.isEmpty() && user != null) {
-            int n = deleteMany(user, evicted, "evicted");
-            LOG.info(() -> "Per-user session limit: ended " + n + " older session(s)");
+            try {
+                int n = deleteMany(user, evicted, "evicted");
+                LOG.info(() -> "Per-user session limit: ended " + n + " older session(s)");
+            } catch (SessionStoreUnavailableException e) {
+                // The session is stored: the sign-in stands. The sessions to end are still in the index, so the
+                // user's next sign-in ends them.
+                LOG.warning(() -> "Per-user session limit: ending " + evicted.size()
+                        + " older session(s) failed; the next sign-in retries (" + e.getMessage() + ")");
+            }
         }
         return Optional.of(incremented);
     }
@@ -234,7 +242,8 @@ public class RedissonSessionStore implements SessionStore {
         return toDelete.isEmpty() ? 0 : deleteMany(user, toDelete, reason);
     }
 
-    private int deleteMany(UserRef user, List<String> handles, String reason) {
+    /** Ends these sessions of the user (tombstones with the reason) and removes them from the index. */
+    int deleteMany(UserRef user, List<String> handles, String reason) {
         int deleted = 0;
         // Bounded scripts: a user with very many sessions is handled in slices of 500.
         for (int from = 0; from < handles.size(); from += 500) {

@@ -106,10 +106,10 @@ if user ~= '' then
     local extra = redis.call('ZCARD', KEYS[5]) - tonumber(ARGV[9])
     if extra > 0 then
       -- The lowest scores, never the session being signed in (its deadline may be short, e.g. capped by its
-      -- absolute deadline, yet it is the newest).
+      -- absolute deadline, yet it is the newest). They stay in the index until the caller's delete-many has ended
+      -- them, so an eviction that fails (Redis timed out in between) is done again by the next sign-in.
       for _, handle in ipairs(redis.call('ZRANGE', KEYS[5], 0, extra)) do
         if extra > 0 and handle ~= ARGV[7] then
-          redis.call('ZREM', KEYS[5], handle)
           out[#out + 1] = '#evicted'
           out[#out + 1] = handle
           extra = extra - 1

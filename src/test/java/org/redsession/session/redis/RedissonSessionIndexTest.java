@@ -45,6 +45,7 @@ import org.redsession.session.SessionManager;
 import org.redsession.session.SessionPolicy;
 import org.redsession.session.SessionKey;
 import org.redsession.session.SessionStore.Loaded;
+import org.redsession.session.SessionStoreUnavailableException;
 import org.redsession.session.SessionSummary;
 import org.redsession.session.SessionWrite;
 import org.redsession.session.UserRef;
@@ -553,6 +554,42 @@ class RedissonSessionIndexTest {
                 + "' while older sessions of the user live on");
         long othersLive = List.of(older, newer).stream().filter(k -> limited.load(k).isFound()).count();
         assertEquals(1, othersLive, "one of the two older sessions ends");
+    }
+
+    /**
+     * Redis fails between the sign-in's save and the delete of the sessions the limit ends (a timeout): the sign-in
+     * stands, the sessions to end stay in the index, and the next sign-in ends them.
+     */
+    @Test
+    void maxPerUser_anEvictionWhoseDeleteFails_isDoneByTheNextSignIn() {
+        RedissonSessionStore limited = store(2);
+        RedissonSessionStore deletesFail = new RedissonSessionStore(client, prefix, TOMBSTONE_TTL, USER_KEYS_TTL, 2) {
+            @Override
+            int deleteMany(UserRef user, List<String> handles, String reason) {
+                throw new SessionStoreUnavailableException("Redis is unavailable: RedisTimeoutException", null);
+            }
+        };
+        SessionKey first = signedIn(limited, alice, nextMillis());
+        SessionKey second = signedIn(limited, alice, nextMillis());
+        SessionKey third = signedIn(deletesFail, alice, nextMillis());
+
+        assertTrue(limited.load(first).isFound() && limited.load(third).isFound());
+        assertEquals(Set.of(first.hash(), second.hash(), third.hash()), new HashSet<>(indexed(alice)),
+                "the session the limit ends is still indexed");
+
+        SessionKey fourth = signedIn(limited, alice, nextMillis());
+        assertEquals("evicted", limited.load(first).goneReason());
+        assertEquals("evicted", limited.load(second).goneReason());
+        assertEquals(Set.of(third.hash(), fourth.hash()), new HashSet<>(indexed(alice)));
+    }
+
+    /** The clock's next millisecond, so that index scores (idle deadlines) order the sign-ins. */
+    private static long nextMillis() {
+        long t = now();
+        while (now() == t) {
+            Thread.onSpinWait();
+        }
+        return now();
     }
 
     // ---- counting, TTLs -------------------------------------------------------------------------------------

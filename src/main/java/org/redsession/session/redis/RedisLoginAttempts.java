@@ -39,15 +39,7 @@ public class RedisLoginAttempts implements LoginAttempts {
         List<Object> found = Scripts.run(redisson, Scripts.THROTTLE_CHECK, RScript.Mode.READ_ONLY, RScript.ReturnType.LIST,
                 keysOf(account, client), Integer.toString(settings.maxFailuresPerAccount()),
                 Integer.toString(settings.maxFailuresPerClient()));
-        return new Check(Math.max(0, number(found, 0)), number(found, 1));
-    }
-
-    private static long number(List<Object> list, int i) {
-        if (list == null || list.size() <= i) {
-            return 0;
-        }
-        Object o = list.get(i);
-        return o instanceof Number n ? n.longValue() : Long.parseLong(String.valueOf(o));
+        return new Check(Math.max(0, Scripts.number(found.get(0))), Scripts.number(found.get(1)));
     }
 
     @Override

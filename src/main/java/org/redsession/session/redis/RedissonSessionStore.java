@@ -145,7 +145,7 @@ public class RedissonSessionStore implements SessionStore {
             return Optional.empty();
         }
         if (flat.size() == 2 && "#limited".equals(flat.get(0))) {
-            throw new TooManyNewSessionsException(Long.parseLong(String.valueOf(flat.get(1))));
+            throw new TooManyNewSessionsException(Scripts.number(flat.get(1)));
         }
         Map<String, String> incremented = new LinkedHashMap<>();
         List<String> evicted = new ArrayList<>();
@@ -213,7 +213,7 @@ public class RedissonSessionStore implements SessionStore {
                 scriptKeys, args.toArray());
         List<SessionSummary> result = new ArrayList<>();
         for (int i = 0; i + 4 < flat.size(); i += 5) {
-            result.add(new SessionSummary(String.valueOf(flat.get(i)), parseLong(flat.get(i + 1)), parseLong(flat.get(i + 2)),
+            result.add(new SessionSummary(String.valueOf(flat.get(i)), Scripts.number(flat.get(i + 1)), Scripts.number(flat.get(i + 2)),
                     blankToNull(flat.get(i + 3)), blankToNull(flat.get(i + 4))));
         }
         return result;
@@ -306,14 +306,6 @@ public class RedissonSessionStore implements SessionStore {
                     .setIfAbsent("held", java.time.Duration.ofMillis(ttlMillis));
         } catch (RedisException e) {
             throw Scripts.unavailable(e);
-        }
-    }
-
-    private static long parseLong(Object o) {
-        try {
-            return Long.parseLong(String.valueOf(o));
-        } catch (NumberFormatException e) {
-            return 0;
         }
     }
 

@@ -55,6 +55,18 @@ final class Scripts {
         }
     }
 
+    /** A number in a script's reply (an integer reply, or its text); 0 when absent or not a number. */
+    static long number(Object o) {
+        if (o instanceof Number n) {
+            return n.longValue();
+        }
+        try {
+            return Long.parseLong(String.valueOf(o));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
     /** What every Redis failure becomes: the store is unavailable (503 at the edge); the message names no key. */
     static SessionStoreUnavailableException unavailable(RedisException e) {
         return new SessionStoreUnavailableException("Redis is unavailable: " + e.getClass().getSimpleName(), e);

@@ -14,6 +14,11 @@ public class TooManyNewSessionsException extends RuntimeException {
         this.retryAfterMillis = Math.max(0, retryAfterMillis);
     }
 
+    /** What the client is told (the JSON error's message), wherever the 429 is answered. */
+    public String clientMessage() {
+        return "Too many new sessions from this client. Try again in " + retryAfterSeconds() + " seconds.";
+    }
+
     /** Whole seconds until the client may create a session again, at least 1. */
     public long retryAfterSeconds() {
         return Math.max(1, (retryAfterMillis + 999) / 1000);

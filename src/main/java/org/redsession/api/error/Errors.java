@@ -12,9 +12,9 @@ final class Errors {
         return response(status, new ApiError(code, message));
     }
 
-    /** 429 with {@code Retry-After} in seconds; the message ends with when to try again. */
-    static Response tooMany(String code, String what, long retryAfterSeconds) {
-        return Response.fromResponse(response(429, code, what + " Try again in " + retryAfterSeconds + " seconds."))
+    /** 429 with {@code Retry-After} in seconds; the message should say when to try again. */
+    static Response tooMany(String code, String message, long retryAfterSeconds) {
+        return Response.fromResponse(response(429, code, message))
                 .header("Retry-After", Long.toString(retryAfterSeconds)).build();
     }
 

@@ -21,6 +21,6 @@ public class SessionStoreUnavailableMapper implements ExceptionMapper<SessionSto
     static Response unavailable(SessionStoreUnavailableException e) {
         LOG.warning(() -> "Session store unavailable: " + e.getMessage());
         return Response.fromResponse(Errors.response(503, "session_store_unavailable",
-                "The session store is unavailable. Please try again shortly.")).header("Retry-After", "1").build();
+                SessionStoreUnavailableException.CLIENT_MESSAGE)).header("Retry-After", "1").build();
     }
 }

@@ -11,6 +11,7 @@ import org.redsession.security.TooManyAttemptsException;
 public class TooManyAttemptsMapper implements ExceptionMapper<TooManyAttemptsException> {
     @Override
     public Response toResponse(TooManyAttemptsException e) {
-        return Errors.tooMany("too_many_attempts", "Too many failed sign-ins.", e.retryAfterSeconds());
+        return Errors.tooMany("too_many_attempts", "Too many failed sign-ins. Try again in " + e.retryAfterSeconds()
+                + " seconds.", e.retryAfterSeconds());
     }
 }

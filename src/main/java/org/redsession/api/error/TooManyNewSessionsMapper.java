@@ -14,6 +14,6 @@ import org.redsession.session.TooManyNewSessionsException;
 public class TooManyNewSessionsMapper implements ExceptionMapper<TooManyNewSessionsException> {
     @Override
     public Response toResponse(TooManyNewSessionsException e) {
-        return Errors.tooMany("too_many_sessions", "Too many new sessions from this client.", e.retryAfterSeconds());
+        return Errors.tooMany("too_many_sessions", e.clientMessage(), e.retryAfterSeconds());
     }
 }

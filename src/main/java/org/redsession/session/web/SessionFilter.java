@@ -66,12 +66,10 @@ public class SessionFilter extends HttpFilter {
             if (cause instanceof SessionStoreUnavailableException unavailable) {
                 LOG.warning(() -> "Session store unavailable: " + unavailable.getMessage());
                 // The same answer as the JAX-RS mapper gives for this failure.
-                error(response, 503, "session_store_unavailable",
-                        "The session store is unavailable. Please try again shortly.", 1);
+                error(response, 503, "session_store_unavailable", SessionStoreUnavailableException.CLIENT_MESSAGE, 1);
             } else if (cause instanceof TooManyNewSessionsException refused) {
                 LOG.fine(() -> "Session creation refused: " + refused.getMessage());
-                error(response, 429, "too_many_sessions", "Too many new sessions from this client. Try again in "
-                        + refused.retryAfterSeconds() + " seconds.", refused.retryAfterSeconds());
+                error(response, 429, "too_many_sessions", refused.clientMessage(), refused.retryAfterSeconds());
             }
         }
     }

@@ -6,6 +6,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
+import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.json.JsonArray;
@@ -38,6 +39,7 @@ import org.redsession.security.SessionAdministration;
 @SecurityRequirement(name = "session")
 @Produces(MediaType.APPLICATION_JSON)
 @RolesAllowed(Roles.ADMIN)
+@ApplicationScoped
 public class AdminResource {
 
     /** A user as the admin API shows it (never the password hash). */

@@ -1,5 +1,6 @@
 package org.redsession.api;
 
+import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.servlet.http.HttpServletRequest;
@@ -21,6 +22,7 @@ import org.redsession.security.SessionAccess;
 @Path("counter")
 @Tag(name = "demo", description = "A session attribute changed atomically")
 @Produces(MediaType.APPLICATION_JSON)
+@ApplicationScoped
 public class CounterResource {
 
     /** The counter after an increment. */

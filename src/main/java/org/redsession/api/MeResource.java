@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 
+import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.json.JsonObject;
@@ -39,6 +40,7 @@ import org.redsession.session.SessionSummary;
 @SecurityRequirement(name = "session")
 @Produces(MediaType.APPLICATION_JSON)
 @RolesAllowed({Roles.USER, Roles.ADMIN})
+@ApplicationScoped
 public class MeResource {
 
     /**

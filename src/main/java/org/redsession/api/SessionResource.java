@@ -1,5 +1,6 @@
 package org.redsession.api;
 
+import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.GET;
@@ -20,6 +21,7 @@ import org.redsession.security.SessionAccess;
 @Path("session")
 @Tag(name = "session", description = "The caller's session")
 @Produces(MediaType.APPLICATION_JSON)
+@ApplicationScoped
 public class SessionResource {
 
     @Inject

@@ -4,6 +4,7 @@ import java.util.Collections;
 import java.util.Map;
 import java.util.TreeMap;
 
+import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpSession;
@@ -32,6 +33,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Path("demo/session")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "demo", description = "The HttpSession API on the Redis-backed session")
+@ApplicationScoped
 public class SessionDemoResource {
 
     /** What the session looks like to this request. */

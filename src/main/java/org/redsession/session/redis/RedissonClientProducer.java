@@ -33,7 +33,6 @@ public class RedissonClientProducer {
     RedissonClient redisson() {
         Config config = new Config();
         config.setCodec(StringCodec.INSTANCE);
-        config.setUseScriptCache(true);
         config.setLazyInitialization(true);
         // Netty event loops (32, Redisson's default): with fewer, a burst of CPU-bound requests (password hashing)
         // starves them, and commands miss Redisson's write deadline (503 after RedisTimeoutException).

@@ -20,15 +20,6 @@ free_port() { # a port nobody listens on at 127.0.0.1 (random in 20000-59999)
   bdie "no free port found"
 }
 
-read_options() { # the words of a payara-config file, one per line, skipping comments (as bin/run)
-  local line words
-  while IFS= read -r line || [[ -n "$line" ]]; do
-    [[ "$line" =~ ^[[:space:]]*(#|$) ]] && continue
-    read -ra words <<<"$line"
-    printf '%s\n' "${words[@]}"
-  done <"$1"
-}
-
 stop_pid() { # stop_pid PID NAME SECONDS: TERM, then KILL after the grace period
   local pid="$1" i
   kill -0 "$pid" 2>/dev/null || return 0
@@ -75,26 +66,20 @@ boot_redis() {
   bdie "redis-server did not start in 3 attempts; see $dir/redis.log"
 }
 
-# start_payara NAME WAR PORT ROOTDIR: Payara Micro with the JVM and Micro options of payara-config/ (as bin/run);
-# the environment of the caller (REDIS_URL, SESSION_SECRETS, ...) is inherited. Sets PAYARA_PID.
+# start_payara NAME WAR PORT ROOTDIR: Payara Micro through payara-config/payara-micro.sh, the command line of bin/run
+# and the Docker image (the shipped configuration; JAVA_OPTS and HTTP_THREADS are honoured as there); the environment
+# of the caller (REDIS_URL, SESSION_SECRETS, ...) is inherited. Sets PAYARA_PID and PAYARA_COMMAND (its command line).
 start_payara() {
   local name="$1" war="$2" port="$3" dir="$4"
-  local -a jvm_opts micro_opts extra
-  mapfile -t jvm_opts < <(read_options "$ROOT/payara-config/jvm-options")
-  mapfile -t micro_opts < <(read_options "$ROOT/payara-config/micro-options")
-  (($(java_major "$JAVA_HOME") >= 24)) && jvm_opts+=(--sun-misc-unsafe-memory-access=allow)
-  read -ra extra <<<"${JAVA_OPTS:-}" && jvm_opts+=("${extra[@]}")
   mkdir -p "$dir"
-  # shellcheck disable=SC2034 # for the caller's report
-  PAYARA_JVM_OPTS="${jvm_opts[*]}"
-  # shellcheck disable=SC2034
-  PAYARA_MICRO_OPTS="${micro_opts[*]}"
-  "$JAVA_HOME/bin/java" "${jvm_opts[@]}" -jar "$RUN/payara-micro.jar" \
-    --deploy "$war" --contextroot / --port "$port" "${micro_opts[@]}" \
-    --postbootcommandfile "$ROOT/payara-config/post-boot-commands.asadmin" \
-    --rootdir "$dir/root" >"$dir/payara.log" 2>&1 & PAYARA_PID=$!
+  PORT="$port" "$ROOT/payara-config/payara-micro.sh" "$RUN/payara-micro.jar" "$war" --rootdir "$dir/root" \
+    >"$dir/payara.log" 2>&1 & PAYARA_PID=$!
   PAYARA_LOG="$dir/payara.log"
   BENCH_PIDS+=("$PAYARA_PID:Payara Micro ($name)")
+  local i
+  for ((i = 0; i < 50; i++)); do grep -q '^\[payara-micro.sh\] ' "$PAYARA_LOG" 2>/dev/null && break; sleep 0.1; done
+  # shellcheck disable=SC2034 # for the caller's report
+  PAYARA_COMMAND="$(sed -n 's/^\[payara-micro.sh\] //p' "$PAYARA_LOG" | head -n 1)"
   blog "Payara Micro ($name) pid $PAYARA_PID on port $port, log $dir/payara.log"
 }
 

@@ -92,8 +92,13 @@ public class RedisSettings {
         timeout = s.duration("redis.timeout", "PT1S", Duration.ofMillis(50), Duration.ofSeconds(30));
         connectTimeout = s.duration("redis.connect-timeout", "PT1S", Duration.ofMillis(50), Duration.ofSeconds(30));
         retryAttempts = s.integer("redis.retry-attempts", 1, 0, 10);
-        connectionPoolSize = s.integer("redis.pool-size", 64, 1, 1024);
-        nettyThreads = s.integer("redis.netty-threads", 32, 1, 256);
+        // Sized from the machine, like the HTTP thread pool (payara-config/payara-micro.sh exports HTTP_THREADS): one
+        // connection for every thread that may wait on Redis at once (the HTTP workers and the password-hashing
+        // threads), and one Netty event loop per core, since the requests' own threads do the work around the I/O.
+        int cores = Runtime.getRuntime().availableProcessors();
+        int httpThreads = s.integer("http.threads", 8 * cores, 1, 4096);
+        connectionPoolSize = s.integer("redis.pool-size", httpThreads + cores, 1, 4096);
+        nettyThreads = s.integer("redis.netty-threads", Math.max(2, cores), 1, 256);
         keyPrefix = s.string("redis.key-prefix", "rs:");
         if (!keyPrefix.matches("[A-Za-z0-9:_.-]{1,32}")) {
             throw new InvalidConfigurationException("redis.key-prefix", "use 1 to 32 of A-Z a-z 0-9 : _ . -");
@@ -152,7 +157,7 @@ public class RedisSettings {
         return connectionPoolSize;
     }
 
-    /** Netty event-loop threads of the Redis client (default 32, as Redisson's own; see docs/performance.md, P6). */
+    /** Netty event-loop threads of the Redis client (default: one per core, at least 2). */
     public int nettyThreads() {
         return nettyThreads;
     }

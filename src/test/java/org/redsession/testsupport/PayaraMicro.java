@@ -235,7 +235,7 @@ public final class PayaraMicro implements AutoCloseable {
             return this;
         }
 
-        /** An extra JVM option, placed before {@code -jar}. */
+        /** An extra JVM option (no spaces), passed in {@code JAVA_OPTS}: after the shipped ones, so it wins. */
         public Builder jvmArg(String option) {
             jvmArgs.add(option);
             return this;
@@ -285,24 +285,20 @@ public final class PayaraMicro implements AutoCloseable {
                 throw new UncheckedIOException("cannot prepare " + dir, e);
             }
 
-            List<String> command = new ArrayList<>();
-            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            command.add("-Xmx512m");
-            command.addAll(jvmArgs);
-            command.addAll(List.of("-jar", microJar.toString(),
-                    "--deploy", rootWar.toString(),
-                    "--port", Integer.toString(httpPort),
-                    "--nocluster",
-                    "--nohazelcast",
-                    "--disablephonehome",
-                    "--rootdir", rootDir.toString(),
-                    "--name", name));
+            // Started like bin/run, bin/topology and the Docker image start Payara: through payara-config/payara-micro.sh,
+            // so the tests run the shipped JVM, thread-pool and listener settings.
+            Path launcher = Path.of("payara-config", "payara-micro.sh").toAbsolutePath();
+            List<String> command = new ArrayList<>(List.of("bash", launcher.toString(), microJar.toString(),
+                    rootWar.toString(), "--rootdir", rootDir.toString(), "--name", name));
             command.addAll(args);
 
             ProcessBuilder pb = new ProcessBuilder(command)
                     .directory(dir.toFile())
                     .redirectErrorStream(true)
                     .redirectOutput(dir.resolve("payara.log").toFile());
+            pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+            pb.environment().put("PORT", Integer.toString(httpPort));
+            pb.environment().put("JAVA_OPTS", String.join(" ", jvmArgs));
             for (Map.Entry<String, String> e : env.entrySet()) {
                 if (e.getValue() == null) {
                     pb.environment().remove(e.getKey());

@@ -34,8 +34,9 @@ public class RedissonClientProducer {
         Config config = new Config();
         config.setCodec(StringCodec.INSTANCE);
         config.setLazyInitialization(true);
-        // Netty event loops (32, Redisson's default): with fewer, a burst of CPU-bound requests (password hashing)
-        // starves them, and commands miss Redisson's write deadline (503 after RedisTimeoutException).
+        // Netty event loops: one per core by default, not Redisson's 32, whose hand-offs (a selector wake-up per
+        // command) cost more than they bring on small machines. The CPU-bound work that once starved few loops
+        // (password hashing in a burst of sign-ins) is bounded by PasswordHashing.
         config.setNettyThreads(settings.nettyThreads());
         switch (settings.mode()) {
             case SINGLE -> {

@@ -38,6 +38,8 @@ public class AccountService {
     Pbkdf2PasswordHash hasher;
     @Inject
     AccountSettings settings;
+    @Inject
+    PasswordHashing hashing;
 
     private String dummyHash;
     private Set<String> commonPasswords;
@@ -55,11 +57,16 @@ public class AccountService {
     }
 
     /**
-     * Checks a user name and password.
+     * Checks a user name and password, under the hashing bulkhead ({@link PasswordHashing}).
      *
      * @return the user when both match; empty otherwise (unknown user or wrong password alike)
+     * @throws PasswordHashingBusyException when hashing is saturated
      */
     public Optional<User> authenticate(String username, String password) {
+        return hashing.call(() -> check(username, password));
+    }
+
+    private Optional<User> check(String username, String password) {
         if (username == null || password == null || password.length() > MAX_PASSWORD_LENGTH
                 || username.length() > 64) {
             hasher.verify("x".toCharArray(), dummyHash);
@@ -87,7 +94,8 @@ public class AccountService {
             }
         }
         granted.add(Roles.USER);
-        User user = new User(username, hasher.generate(password.toCharArray()), granted, System.currentTimeMillis());
+        String hash = hashing.call(() -> hasher.generate(password.toCharArray()));
+        User user = new User(username, hash, granted, System.currentTimeMillis());
         return users.create(user) ? Optional.of(user) : Optional.empty();
     }
 
@@ -112,11 +120,13 @@ public class AccountService {
      * @throws InvalidAccountException if the new password breaks the rules
      */
     public boolean changePassword(String username, String currentPassword, String newPassword) {
-        if (authenticate(username, currentPassword).isEmpty()) {
-            return false;
-        }
-        validatePassword(username, newPassword);
-        return users.updatePassword(username, hasher.generate(newPassword.toCharArray()));
+        return hashing.call(() -> {
+            if (check(username, currentPassword).isEmpty()) {
+                return false;
+            }
+            validatePassword(username, newPassword);
+            return users.updatePassword(username, hasher.generate(newPassword.toCharArray()));
+        });
     }
 
     /** Deletes an account. @return false if there was none */

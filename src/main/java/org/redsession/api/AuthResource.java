@@ -1,7 +1,9 @@
 package org.redsession.api;
 
 import java.util.Set;
+import java.util.concurrent.CompletionStage;
 
+import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.json.JsonObject;
 import jakarta.servlet.http.HttpServletRequest;
@@ -26,6 +28,7 @@ import org.redsession.security.SessionAccess;
 @Path("auth")
 @Tag(name = "auth", description = "Sign in and sign out")
 @Produces(MediaType.APPLICATION_JSON)
+@ApplicationScoped
 public class AuthResource {
 
     /** Body of a successful sign-in. */
@@ -43,12 +46,13 @@ public class AuthResource {
     @APIResponse(responseCode = "401", description = "invalid_credentials")
     @APIResponse(responseCode = "429", description = "too_many_attempts; see Retry-After")
     @APIResponse(responseCode = "400", ref = "BadRequest")
-    @APIResponse(responseCode = "503", ref = "Unavailable")
+    @APIResponse(responseCode = "503", description = "session_store_unavailable, or server_busy (too many sign-ins "
+            + "at once); see Retry-After")
     @POST
     @Path("login")
     @Consumes(MediaType.APPLICATION_JSON)
     @CsrfExempt
-    public LoginResponse loginJson(String body) {
+    public CompletionStage<LoginResponse> loginJson(String body) {
         JsonObject json = Json.object(body);
         return login(Json.requiredString(json, "username"), Json.requiredString(json, "password"));
     }
@@ -62,17 +66,19 @@ public class AuthResource {
     @Path("login")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     @CsrfExempt
-    public LoginResponse loginForm(@FormParam("username") String username, @FormParam("password") String password) {
+    public CompletionStage<LoginResponse> loginForm(@FormParam("username") String username,
+            @FormParam("password") String password) {
         if (username == null || password == null) {
             throw new ApiException(400, "invalid_request", "'username' and 'password' are required.");
         }
         return login(username, password);
     }
 
-    private LoginResponse login(String username, String password) {
-        return sessions.login(request, username, password)
+    /** Answered asynchronously: the HTTP thread is free while the password is hashed ({@code PasswordHashing}). */
+    private CompletionStage<LoginResponse> login(String username, String password) {
+        return sessions.login(request, username, password).thenApply(signedIn -> signedIn
                 .map(s -> new LoginResponse(s.username(), s.roles(), s.csrfToken()))
-                .orElseThrow(() -> new ApiException(401, "invalid_credentials", "Wrong user name or password."));
+                .orElseThrow(() -> new ApiException(401, "invalid_credentials", "Wrong user name or password.")));
     }
 
     /** {@code POST /api/auth/logout}: ends the session; the cookie is expired. */

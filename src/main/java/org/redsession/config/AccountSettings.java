@@ -1,5 +1,6 @@
 package org.redsession.config;
 
+import java.time.Duration;
 import java.util.Optional;
 
 import jakarta.annotation.PostConstruct;
@@ -18,6 +19,8 @@ public class AccountSettings {
     private String bootstrapAdminUsername;
     private Optional<String> bootstrapAdminPassword;
     private int passwordHashIterations;
+    private int passwordHashConcurrency;
+    private Duration passwordHashMaxWait;
 
     @PostConstruct
     void read() {
@@ -25,6 +28,10 @@ public class AccountSettings {
         bootstrapAdminUsername = s.string("app.bootstrap-admin.username", "admin");
         bootstrapAdminPassword = s.secret("app.bootstrap-admin.password");
         passwordHashIterations = s.integer("security.password-hash.iterations", 210_000, 10_000, 10_000_000);
+        passwordHashConcurrency = s.integer("security.password-hash.concurrency",
+                Runtime.getRuntime().availableProcessors(), 1, 256);
+        passwordHashMaxWait = s.duration("security.password-hash.max-wait", "PT20S", Duration.ofMillis(100),
+                Duration.ofMinutes(1));
     }
 
     public String bootstrapAdminUsername() {
@@ -39,5 +46,15 @@ public class AccountSettings {
     /** PBKDF2-HMAC-SHA512 iterations for stored password hashes. */
     public int passwordHashIterations() {
         return passwordHashIterations;
+    }
+
+    /** Password hashes computed at once (default: one per core); more wait in a queue. */
+    public int passwordHashConcurrency() {
+        return passwordHashConcurrency;
+    }
+
+    /** The longest a sign-in may wait for a hashing thread; beyond it, 503 {@code server_busy}. */
+    public Duration passwordHashMaxWait() {
+        return passwordHashMaxWait;
     }
 }

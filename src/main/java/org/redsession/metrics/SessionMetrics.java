@@ -34,6 +34,7 @@ public class SessionMetrics {
     private Counter loginFailed;
     private Counter loginThrottled;
     private Counter creationRefused;
+    private Counter passwordHashRefused;
     private Timer load;
     private Timer commit;
     private Histogram commandsPerRequest;
@@ -56,6 +57,8 @@ public class SessionMetrics {
         loginThrottled = counter("logins_throttled", "Sign-ins refused with 429 because of too many failures");
         creationRefused = counter("sessions_creation_refused", "New anonymous sessions refused with 429 because their "
                 + "client created too many recently (security.session-creation.*)");
+        passwordHashRefused = counter("password_hash_refused", "Sign-ins and other password checks refused with 503 "
+                + "server_busy because password hashing was saturated (security.password-hash.*)");
         load = registry.timer(Metadata.builder().withName("session_redis_load")
                 .withDescription("Time to load a session from Redis (one round trip)").build());
         commit = registry.timer(Metadata.builder().withName("session_redis_commit")
@@ -116,6 +119,10 @@ public class SessionMetrics {
 
     public void creationRefused() {
         creationRefused.inc();
+    }
+
+    public void passwordHashRefused() {
+        passwordHashRefused.inc();
     }
 
     public void loaded(long nanos) {

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletionStage;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -18,6 +19,7 @@ import jakarta.security.enterprise.identitystore.IdentityStoreHandler;
 import jakarta.servlet.http.HttpServletRequest;
 
 import org.redsession.account.AccountService;
+import org.redsession.account.PasswordHashing;
 import org.redsession.config.SecuritySettings;
 import org.redsession.metrics.SessionMetrics;
 import org.redsession.session.RequestSession;
@@ -59,6 +61,8 @@ public class SessionAccess {
     @Inject
     AccountService accounts;
     @Inject
+    PasswordHashing hashing;
+    @Inject
     SessionMetrics metrics;
 
     private RequestSession of(HttpServletRequest request) {
@@ -71,10 +75,16 @@ public class SessionAccess {
      * id (the previous one stops working), the identity and a new CSRF token. Failed attempts are counted per account
      * and per client address across all instances.
      *
-     * @return the signed-in caller, or empty for wrong credentials
+     * <p>The throttle is checked here, on the caller's thread, so a refused attempt never waits for password
+     * hashing; the credential check and the sign-in then run under the hashing bulkhead ({@link PasswordHashing}),
+     * and the caller's thread is free meanwhile. Everything the sign-in needs from the request is read before.
+     *
+     * @return completes with the signed-in caller, or empty for wrong credentials; exceptionally with
+     *         {@link org.redsession.account.PasswordHashingBusyException} when hashing is saturated, or with what the
+     *         sign-in threw (e.g. the store is unavailable)
      * @throws TooManyAttemptsException when the account or the client has failed too often recently
      */
-    public Optional<SignedIn> login(HttpServletRequest request, String username, String password) {
+    public CompletionStage<Optional<SignedIn>> login(HttpServletRequest request, String username, String password) {
         String client = ClientAddress.of(request, securitySettings.trustedProxies());
         String clientBucket = ClientAddress.bucket(client);
         LoginAttempts.Check check = attempts.check(username, clientBucket);
@@ -82,21 +92,25 @@ public class SessionAccess {
             metrics.loginThrottled();
             throw new TooManyAttemptsException(check.waitMillis());
         }
-        CredentialValidationResult result = identityStores.validate(
-                new UsernamePasswordCredential(username, new Password(password)));
-        if (result.getStatus() != CredentialValidationResult.Status.VALID) {
-            attempts.failed(username, clientBucket);
-            metrics.loginFailed();
-            return Optional.empty();
-        }
-        if (check.accountFailures() > 0) {
-            attempts.succeeded(username);
-        }
-        metrics.loginSucceeded();
-        String name = result.getCallerPrincipal().getName();
-        Set<String> roles = new TreeSet<>(result.getCallerGroups());
-        SessionState session = of(request).login(name, roles, client, request.getHeader("User-Agent"));
-        return Optional.of(new SignedIn(name, roles, session.csrfToken()));
+        RequestSession session = of(request);
+        String userAgent = request.getHeader("User-Agent");
+        return hashing.submit(() -> {
+            CredentialValidationResult result = identityStores.validate(
+                    new UsernamePasswordCredential(username, new Password(password)));
+            if (result.getStatus() != CredentialValidationResult.Status.VALID) {
+                attempts.failed(username, clientBucket);
+                metrics.loginFailed();
+                return Optional.empty();
+            }
+            if (check.accountFailures() > 0) {
+                attempts.succeeded(username);
+            }
+            metrics.loginSucceeded();
+            String name = result.getCallerPrincipal().getName();
+            Set<String> roles = new TreeSet<>(result.getCallerGroups());
+            SessionState signedIn = session.login(name, roles, client, userAgent);
+            return Optional.of(new SignedIn(name, roles, signedIn.csrfToken()));
+        });
     }
 
     /** One of the caller's sessions, as "my sessions" lists them. */

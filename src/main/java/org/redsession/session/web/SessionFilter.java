@@ -2,6 +2,7 @@ package org.redsession.session.web;
 
 import java.io.IOException;
 import java.util.Collections;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import jakarta.inject.Inject;
@@ -28,6 +29,10 @@ import org.redsession.web.JsonError;
  * in at most one round trip and sets or clears the cookie. If Redis cannot be reached, the request gets 503
  * {@code session_store_unavailable}, never a fresh session. A request that would store a new anonymous session while
  * its client is over the session-creation limit gets 429 {@code too_many_sessions} and nothing is stored.
+ *
+ * <p>A request that goes asynchronous (a JAX-RS resource answering with a {@code CompletionStage}, as the sign-in
+ * does while the password is hashed) is committed when it completes ({@link SessionAsyncContext}), still before its
+ * response is released. Dispatching such a request ({@code AsyncContext.dispatch}) is not supported.
  */
 public class SessionFilter extends HttpFilter {
     private static final long serialVersionUID = 1L;
@@ -48,30 +53,64 @@ public class SessionFilter extends HttpFilter {
         RequestSession session = manager.forRequest(request::getAttribute, request::setAttribute,
                 () -> Collections.list(request.getHeaders("Cookie")));
         session.setClientAddress(() -> ClientAddress.bucket(ClientAddress.of(request, securitySettings.trustedProxies())));
-        SessionRequest wrappedRequest = new SessionRequest(request, session, request.getServletContext(), listeners);
         SessionResponse wrappedResponse = new SessionResponse(response, () -> cookies.apply(response, session.commit()));
+        SessionRequest wrappedRequest = new SessionRequest(request, session, request.getServletContext(), listeners,
+                () -> finishAsync(response, wrappedResponse));
         try {
             chain.doFilter(wrappedRequest, wrappedResponse);
-            wrappedResponse.finish();
-        } catch (ServletException | RuntimeException e) {
-            Throwable cause = e;
-            while (cause != null && !(cause instanceof SessionStoreUnavailableException)
-                    && !(cause instanceof TooManyNewSessionsException)) {
-                cause = cause.getCause();
+            if (!wrappedRequest.wentAsync()) {
+                wrappedResponse.finish();
             }
-            if (cause == null) {
+        } catch (ServletException | RuntimeException e) {
+            if (!answeredAsError(response, wrappedResponse, e)) {
                 throw e;
             }
-            wrappedResponse.discard();
-            if (cause instanceof SessionStoreUnavailableException unavailable) {
-                LOG.warning(() -> "Session store unavailable: " + unavailable.getMessage());
-                // The same answer as the JAX-RS mapper gives for this failure.
-                error(response, 503, "session_store_unavailable", SessionStoreUnavailableException.CLIENT_MESSAGE, 1);
-            } else if (cause instanceof TooManyNewSessionsException refused) {
-                LOG.fine(() -> "Session creation refused: " + refused.getMessage());
-                error(response, 429, "too_many_sessions", refused.clientMessage(), refused.retryAfterSeconds());
+        }
+    }
+
+    /** The end of an asynchronous request: what {@link #doFilter} does after the chain of a synchronous one. */
+    private void finishAsync(HttpServletResponse response, SessionResponse wrappedResponse) {
+        try {
+            wrappedResponse.finish();
+        } catch (IOException e) {
+            LOG.fine(() -> "Client gone before the response was sent: " + e);
+        } catch (RuntimeException e) {
+            try {
+                if (!answeredAsError(response, wrappedResponse, e)) {
+                    LOG.log(Level.SEVERE, "Completing an asynchronous request failed", e);
+                    wrappedResponse.discard();
+                    JsonError.send(response, 500, "internal_error", "Something went wrong on our side.");
+                }
+            } catch (IOException gone) {
+                LOG.fine(() -> "Client gone before the error was sent: " + gone);
             }
         }
+    }
+
+    /**
+     * Answers a failure of the session store (503) or a refused session creation (429) found in {@code e}'s causes,
+     * discarding the held-back body. False, and nothing sent, for any other failure.
+     */
+    private static boolean answeredAsError(HttpServletResponse response, SessionResponse wrappedResponse, Exception e)
+            throws IOException {
+        Throwable cause = e;
+        while (cause != null && !(cause instanceof SessionStoreUnavailableException)
+                && !(cause instanceof TooManyNewSessionsException)) {
+            cause = cause.getCause();
+        }
+        if (cause == null) {
+            return false;
+        }
+        wrappedResponse.discard();
+        if (cause instanceof SessionStoreUnavailableException unavailable) {
+            LOG.warning(() -> "Session store unavailable: " + unavailable.getMessage());
+            // The same answer as the JAX-RS mapper gives for this failure.
+            error(response, 503, "session_store_unavailable", SessionStoreUnavailableException.CLIENT_MESSAGE, 1);
+        } else if (cause instanceof TooManyNewSessionsException refused) {
+            LOG.fine(() -> "Session creation refused: " + refused.getMessage());
+            error(response, 429, "too_many_sessions", refused.clientMessage(), refused.retryAfterSeconds());
+        }
+        return true;
     }
 
     private static void error(HttpServletResponse response, int status, String code, String message,

@@ -1,6 +1,9 @@
 package org.redsession.session.web;
 
+import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpSession;
@@ -18,13 +21,21 @@ final class SessionRequest extends HttpServletRequestWrapper {
     private final RequestSession session;
     private final ServletContext context;
     private final SessionListeners listeners;
+    private final Runnable finishAsync;
     private RedisHttpSession view;
+    private volatile SessionAsyncContext async;
 
-    SessionRequest(HttpServletRequest request, RequestSession session, ServletContext context, SessionListeners listeners) {
+    /**
+     * @param finishAsync commits the session and releases the held-back response of this request; run when an
+     *                    asynchronous request completes ({@link SessionAsyncContext})
+     */
+    SessionRequest(HttpServletRequest request, RequestSession session, ServletContext context, SessionListeners listeners,
+            Runnable finishAsync) {
         super(request);
         this.session = session;
         this.context = context;
         this.listeners = listeners;
+        this.finishAsync = finishAsync;
         session.setListener(new SessionEvents() {
             @Override
             public void created(SessionState s) {
@@ -92,5 +103,28 @@ final class SessionRequest extends HttpServletRequestWrapper {
     @Override
     public boolean isRequestedSessionIdFromURL() {
         return false;
+    }
+
+    @Override
+    public AsyncContext startAsync() {
+        async = new SessionAsyncContext(super.startAsync(), finishAsync);
+        return async;
+    }
+
+    @Override
+    public AsyncContext startAsync(ServletRequest request, ServletResponse response) {
+        async = new SessionAsyncContext(super.startAsync(request, response), finishAsync);
+        return async;
+    }
+
+    @Override
+    public AsyncContext getAsyncContext() {
+        SessionAsyncContext current = async;
+        return current != null ? current : super.getAsyncContext();
+    }
+
+    /** True once the request went asynchronous: its {@link AsyncContext#complete()} then commits the session. */
+    boolean wentAsync() {
+        return async != null;
     }
 }

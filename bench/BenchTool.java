@@ -11,9 +11,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -44,6 +49,14 @@ import org.redsession.session.UserRef;
  *      scale-user-&lt;n&gt;, USER_FROM &lt;= n &lt; USER_TO, exactly as a sign-in stores them (save.lua, mode create),
  *      and adds the names to the set of account names (so the app's expiry sweep visits them)
  * check BASE COOKIES                    GET /api/me with every cookie of the file; prints how many answered 200
+ * accounts-gen KEY_PREFIX USER_PREFIX USERS PASSWORD ITERATIONS
+ *      writes RESP commands (for redis-cli --pipe) that store accounts USER_PREFIX00000.. (role user) exactly as
+ *      POST /api/admin/users does (create-user.lua), all with one PBKDF2-HMAC-SHA512 hash of PASSWORD at ITERATIONS
+ *      (the stored hash carries its iteration count, so checking it costs that many, whatever the server's setting)
+ * burst BASE ADMIN ADMINPW USER PASSWORD PARALLEL SECONDS
+ *      creates USER (through the API, so at the server's hashing cost), then for SECONDS fires waves of PARALLEL
+ *      simultaneous sign-ins of USER; prints one JSON line: outcomes by status and error code, sign-in latency
+ *      percentiles (ms) and how many live sessions USER has at the end (GET /api/admin/users/USER/sessions)
  * scale-probe BASE ADMIN ADMINPW USER PASSWORD LIST_N ROUNDS
  *      signs USER in 10 times, times LIST_N x GET /api/me/sessions, then ROUNDS x (sign in 10 times, time the
  *      admin's DELETE /api/admin/users/USER/sessions); prints one JSON line with the percentiles (ms)
@@ -52,6 +65,7 @@ import org.redsession.session.UserRef;
 public final class BenchTool {
     private static final Pattern CSRF = Pattern.compile("\"csrfToken\"\\s*:\\s*\"([^\"]+)\"");
     private static final Pattern COUNTER = Pattern.compile("\"counter\"\\s*:\\s*(-?\\d+)");
+    private static final Pattern ERROR = Pattern.compile("\"error\"\\s*:\\s*\"([^\"]+)\"");
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -72,6 +86,8 @@ public final class BenchTool {
             case "scale-gen" -> scaleGen(a[1], a[2], Integer.parseInt(a[3]), Integer.parseInt(a[4]), Integer.parseInt(a[5]),
                     Long.parseLong(a[6]), Long.parseLong(a[7]), Long.parseLong(a[8]), Path.of(a[9]), a[10]);
             case "check" -> check(a[1], Path.of(a[2]));
+            case "accounts-gen" -> accountsGen(a[1], a[2], Integer.parseInt(a[3]), a[4], Integer.parseInt(a[5]));
+            case "burst" -> burst(a[1], a[2], a[3], a[4], a[5], Integer.parseInt(a[6]), Integer.parseInt(a[7]));
             case "scale-probe" -> scaleProbe(a[1], a[2], a[3], a[4], a[5], Integer.parseInt(a[6]), Integer.parseInt(a[7]));
             default -> throw new IllegalArgumentException("unknown command " + a[0]);
         }
@@ -356,6 +372,80 @@ public final class BenchTool {
         }
         System.out.println("{\"sessionsListed\":" + listed + ",\"revokeStatus\":" + revokedStatus + ",\"list\":" + stats(list)
                 + ",\"revokeAll\":" + stats(revoke) + "}");
+    }
+
+    /** Accounts as create-user.lua stores them (hash {@code <prefix>{users}:u:<name>}, set of all names). */
+    static void accountsGen(String keyPrefix, String userPrefix, int users, String password, int iterations)
+            throws Exception {
+        byte[] salt = new byte[16];
+        new java.security.SecureRandom().nextBytes(salt);
+        byte[] hash = javax.crypto.SecretKeyFactory.getInstance("PBKDF2WithHmacSHA512")
+                .generateSecret(new javax.crypto.spec.PBEKeySpec(password.toCharArray(), salt, iterations, 256)).getEncoded();
+        Base64.Encoder b64 = Base64.getEncoder();
+        String stored = "PBKDF2WithHmacSHA512:" + iterations + ":" + b64.encodeToString(salt) + ":" + b64.encodeToString(hash);
+        String now = Long.toString(System.currentTimeMillis());
+        OutputStream out = new BufferedOutputStream(System.out, 1 << 20);
+        for (int i = 0; i < users; i++) {
+            String name = user(userPrefix, i);
+            resp(out, "HSET", keyPrefix + "{users}:u:" + name, "pw", stored, "roles", "user", "created", now);
+            resp(out, "SADD", keyPrefix + "{users}:all", name);
+        }
+        out.flush();
+    }
+
+    static void burst(String base, String admin, String adminPw, String user, String password, int parallel, int seconds)
+            throws Exception {
+        Session adminSession = login(base, admin, adminPw);
+        HttpResponse<String> created = send(with(adminSession, base + "/api/admin/users").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"username\":" + json(user) + ",\"password\":" + json(password)
+                        + ",\"roles\":[\"user\"]}")));
+        if (created.statusCode() != 201 && created.statusCode() != 409) {
+            throw new IllegalStateException("creating " + user + ": HTTP " + created.statusCode() + " " + created.body());
+        }
+        Map<String, Integer> outcomes = new TreeMap<>();
+        List<Double> latencies = new ArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(parallel);
+        long end = System.nanoTime() + seconds * 1_000_000_000L;
+        int waves = 0;
+        try {
+            while (System.nanoTime() < end) {
+                waves++;
+                CountDownLatch gate = new CountDownLatch(1);
+                List<Future<String>> wave = new ArrayList<>();
+                List<Future<Double>> times = new ArrayList<>();
+                for (int i = 0; i < parallel; i++) {
+                    CompletableFuture<Double> took = new CompletableFuture<>();
+                    times.add(took);
+                    wave.add(pool.submit(() -> {
+                        gate.await();
+                        long t0 = System.nanoTime();
+                        HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(base + "/api/auth/login"))
+                                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+                                        "{\"username\":" + json(user) + ",\"password\":" + json(password) + "}")));
+                        took.complete(ms(System.nanoTime() - t0));
+                        Matcher code = ERROR.matcher(r.body());
+                        return r.statusCode() + (r.statusCode() == 200 ? "" : " " + (code.find() ? code.group(1) : "?"));
+                    }));
+                }
+                gate.countDown();
+                for (int i = 0; i < parallel; i++) {
+                    outcomes.merge(wave.get(i).get(), 1, Integer::sum);
+                    latencies.add(times.get(i).get());
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        HttpResponse<String> left = send(with(adminSession, base + "/api/admin/users/" + user + "/sessions").GET());
+        int sessions = left.body().split("\"createdAt\"", -1).length - 1;
+        StringBuilder b = new StringBuilder("{\"waves\":" + waves + ",\"signins\":" + latencies.size() + ",\"outcomes\":{");
+        outcomes.forEach((k, v) -> b.append(json(k)).append(':').append(v).append(','));
+        if (!outcomes.isEmpty()) {
+            b.setLength(b.length() - 1);
+        }
+        b.append("},\"latency\":").append(stats(latencies)).append(",\"sessionsListStatus\":").append(left.statusCode())
+                .append(",\"sessionsLeft\":").append(sessions).append('}');
+        System.out.println(b);
     }
 
     private BenchTool() {

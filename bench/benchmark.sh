@@ -20,8 +20,13 @@ Options (defaults in brackets):
   --connections N    concurrent wrk connections [32]
   --threads N        wrk threads [2]
   --duration S       measured seconds per endpoint [20]
-  --warmup S         warm-up seconds per endpoint (both endpoints are warmed up first), not measured [10]
-  --iterations N     PBKDF2 iterations for the seeded accounts, SECURITY_PASSWORD_HASH_ITERATIONS [10000]
+  --warmup S         warm-up seconds per endpoint (both endpoints are warmed up first), not measured [30]
+  --iterations N     PBKDF2 iterations of the seeded accounts' stored hashes (product: written into Redis, the
+                     server keeps its default; baseline: its SECURITY_PASSWORD_HASH_ITERATIONS) [10000]
+  --burst N          sign-in burst (product): N simultaneous sign-ins of one account (created through the API at
+                     the server's default hashing cost), wave after wave, while wrk drives GET /api/me; 0 = skip [50]
+  --burst-seconds S  how long the burst lasts (and wrk measures GET /api/me during it) [15]
+  --war FILE         the product WAR to measure [target/redsession.war]
   --max-load L       wait until the 1-minute load average is below L before measuring [2.0]
   --wait-quiet S     ... but at most S seconds per system, then measure anyway (and say so) [600]
   --only NAME        product or baseline only (for debugging; the document is not written)
@@ -32,7 +37,8 @@ Options (defaults in brackets):
 EOF
 }
 
-SESSIONS=1000 CONNECTIONS=32 THREADS=2 DURATION=20 WARMUP=10 ITERATIONS=10000 MAX_LOAD=2.0 WAIT_QUIET=600
+SESSIONS=1000 CONNECTIONS=32 THREADS=2 DURATION=20 WARMUP=30 ITERATIONS=10000 MAX_LOAD=2.0 WAIT_QUIET=600
+BURST=50 BURST_SECONDS=15 WAR=target/redsession.war
 ONLY="" BUILD=1 DOC=1 PROFILE=0
 ARGS=("$@")
 while (($#)); do
@@ -43,6 +49,9 @@ while (($#)); do
     --duration) DURATION="$2"; shift ;;
     --warmup) WARMUP="$2"; shift ;;
     --iterations) ITERATIONS="$2"; shift ;;
+    --burst) BURST="$2"; shift ;;
+    --burst-seconds) BURST_SECONDS="$2"; shift ;;
+    --war) WAR="$2"; shift ;;
     --max-load) MAX_LOAD="$2"; shift ;;
     --wait-quiet) WAIT_QUIET="$2"; shift ;;
     --only) ONLY="$2"; DOC=0; shift ;;
@@ -73,10 +82,10 @@ if ((BUILD)); then
   ./mvnw -B -q -DskipTests package
   ./mvnw -f bench/baseline/pom.xml -B -q package
 fi
-[[ -f target/redsession.war && -f target/payara-micro.jar && -f bench/baseline/target/baseline.war ]] \
+[[ -f "$WAR" && -f target/payara-micro.jar && -f bench/baseline/target/baseline.war ]] \
   || bdie "WARs missing: run without --no-build"
 # Own copies: others may rebuild target/ while we measure.
-cp target/redsession.war "$RUN/redsession.war"
+cp "$WAR" "$RUN/redsession.war"
 cp bench/baseline/target/baseline.war "$RUN/baseline.war"
 cp target/payara-micro.jar "$RUN/payara-micro.jar"
 prepare_tool
@@ -85,7 +94,7 @@ ADMIN_PW="Root-Pw-$(head -c 12 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
 USER_PW="Load-Pw-$(head -c 9 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
 SECRETS="$(head -c 48 /dev/urandom | base64 -w 0 | tr '+/' '-_' | tr -d '=')"
 export APP_BOOTSTRAP_ADMIN_USERNAME=admin APP_BOOTSTRAP_ADMIN_PASSWORD="$ADMIN_PW"
-export SECURITY_PASSWORD_HASH_ITERATIONS="$ITERATIONS" SESSION_SECRETS="$SECRETS"
+export SESSION_SECRETS="$SECRETS"
 declare -A R # results: R[system.key]
 
 jget() { sed -n "s/.*\"$1\":\([^,}]*\).*/\1/p" "$2"; } # a number from a one-line JSON file
@@ -215,6 +224,31 @@ session_anatomy() { # what one signed-in session costs in Redis (product)
 mstat() { awk -v k="$1" 'p == k { print; exit } { p = $0 }' "$RUN/product/memory-stats-$2.txt"; } # MEMORY STATS field
 used_memory() { redis-cli -p "$REDIS_PORT" INFO memory | tr -d '\r' | sed -n 's/^used_memory:\([0-9]*\)$/\1/p'; }
 
+# burst: N simultaneous sign-ins, wave after wave for BURST_SECONDS, while wrk drives GET /api/me as in the measured run
+burst() {
+  local out="$RUN/product/burst"
+  blog "product: sign-in burst ($BURST at once, ${BURST_SECONDS}s) during GET /api/me at $CONNECTIONS connections (load $(load1))"
+  R[product.burst.load]="$(load1)"
+  WRK_SESSIONS="$RUN/product/sessions.tsv" WRK_METHOD=GET WRK_PATH=/api/me \
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"${BURST_SECONDS}s" --timeout 10s --latency -s bench/wrk/sessions.lua "$BASE" \
+    >"$out-wrk.txt" 2>&1 &
+  local wrk_pid=$!
+  bench_tool burst "$BASE" admin "$ADMIN_PW" burst-user "Burst-Pw-$SECRETS" "$BURST" "$BURST_SECONDS" >"$out.json" \
+    || bdie "the burst failed: see $out.json"
+  wait "$wrk_pid"
+  grep '^WRKRESULT ' "$out-wrk.txt" | sed 's/^WRKRESULT //' >"$out-wrk.json" || bdie "wrk printed no result: $out-wrk.txt"
+  local k
+  for k in rps non2xx s5xx p50_us p99_us max_us; do R[product.burst.me_$k]="$(jget "$k" "$out-wrk.json")"; done
+  R[product.burst.signins]="$(jget signins "$out.json")"
+  R[product.burst.waves]="$(jget waves "$out.json")"
+  R[product.burst.left]="$(jget sessionsLeft "$out.json")"
+  R[product.burst.outcomes]="$(sed -n 's/.*"outcomes":{\([^}]*\)}.*/\1/p' "$out.json")"
+  R[product.burst.ok]="$(sed -n 's/.*"200":\([0-9]*\).*/\1/p' "$out.json")"
+  R[product.burst.p50]="$(sed -n 's/.*"latency":{[^}]*"p50":\([0-9.]*\).*/\1/p' "$out.json")"
+  R[product.burst.p99]="$(sed -n 's/.*"latency":{[^}]*"p99":\([0-9.]*\).*/\1/p' "$out.json")"
+  R[product.burst.max]="$(sed -n 's/.*"latency":{[^}]*"max":\([0-9.]*\).*/\1/p' "$out.json")"
+}
+
 measure() { # measure SYSTEM
   local sys="$1" war m0 m1 k0 k1
   mkdir -p "$RUN/$sys"
@@ -223,13 +257,21 @@ measure() { # measure SYSTEM
     boot_redis "$RUN/product/redis"
     export REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
     war="$RUN/redsession.war"
+    # The product runs its defaults; only the seeded accounts' stored hashes are cheaper (see --iterations).
+    unset SECURITY_PASSWORD_HASH_ITERATIONS
   else
     war="$RUN/baseline.war"
+    export SECURITY_PASSWORD_HASH_ITERATIONS="$ITERATIONS"
   fi
   boot_payara "$sys" "$war" "$RUN/$sys" /api/me 401
+  R[$sys.command]="$PAYARA_COMMAND"
   [[ "$sys" == product ]] && wait_http "$BASE/health/ready" 200 60
   blog "$sys ready at $BASE; creating $SESSIONS users"
-  bench_tool users "$BASE" admin "$ADMIN_PW" bench-user- "$SESSIONS" "$USER_PW" 8
+  if [[ "$sys" == product ]]; then
+    bench_tool accounts-gen rs: bench-user- "$SESSIONS" "$USER_PW" "$ITERATIONS" | redis-cli -p "$REDIS_PORT" --pipe >/dev/null
+  else
+    bench_tool users "$BASE" admin "$ADMIN_PW" bench-user- "$SESSIONS" "$USER_PW" 8
+  fi
   if [[ "$sys" == product ]]; then
     m0="$(used_memory)"; k0="$(redis-cli -p "$REDIS_PORT" DBSIZE)"
     redis-cli -p "$REDIS_PORT" --raw MEMORY STATS >"$RUN/product/memory-stats-before.txt"
@@ -252,6 +294,7 @@ measure() { # measure SYSTEM
   warm_up "$sys" counter POST /api/counter
   run_wrk "$sys" me GET /api/me
   run_wrk "$sys" counter POST /api/counter
+  [[ "$sys" == product ]] && ((BURST > 0)) && burst
   stop_pid "$PAYARA_PID" "Payara Micro ($sys)" 30; forget_pid "$PAYARA_PID"
   if [[ "$sys" == product ]]; then stop_pid "$REDIS_PID" redis-server 15; forget_pid "$REDIS_PID"; REDIS_PID=""; fi
 }
@@ -310,6 +353,29 @@ if ((PROFILE)); then
     echo
   } >"$RUN/profile-section.md"
 fi
+BURST_SECTION="" BURST_TARGETS=""
+if [[ -n "${R[product.burst.signins]:-}" ]]; then
+  B503="$(awk -v o="${R[product.burst.outcomes]}" 'BEGIN { n = split(o, a, ","); s = 0; for (i = 1; i <= n; i++) if (a[i] ~ /^"503/) { sub(/.*:/, "", a[i]); s += a[i] } print s }')"
+  BURST_TARGETS="| sign-in burst: no 503 | ${B503} of ${R[product.burst.signins]} sign-ins answered 503 | $(verdict "$(check "$B503 == 0")") |
+| sign-in burst: exactly the per-user limit left | ${R[product.burst.left]} live sessions of the burst account (limit: 10, \`session.max-per-user\`) | $(verdict "$(check "${R[product.burst.left]} == 10")") |
+| sign-in burst: \`GET /api/me\` p99 ≤ 3× quiet | $(ms "${R[product.burst.me_p99_us]}") ms during the burst, $(ms "${R[product.me.p99_us]}") ms quiet: $(ratio "${R[product.burst.me_p99_us]}" "${R[product.me.p99_us]}")× | $(verdict "$(check "${R[product.burst.me_p99_us]} <= 3 * ${R[product.me.p99_us]}")") |"
+  BURST_SECTION="### Sign-in burst _(product)_
+
+While wrk drives \`GET /api/me\` as in the measured run ($CONNECTIONS connections, ${BURST_SECONDS} s), \`BenchTool burst\` sends
+waves of $BURST simultaneous sign-ins of one account (created through the API, so hashed at the server's default
+210,000 PBKDF2 iterations), each wave as soon as the previous one is answered: ${R[product.burst.waves]} waves,
+${R[product.burst.signins]} sign-ins (load average ${R[product.burst.load]} at the start).
+
+| | during the burst | quiet (measured run above) |
+|---|---:|---:|
+| \`GET /api/me\` requests/s | ${R[product.burst.me_rps]} | ${R[product.me.rps]} |
+| \`GET /api/me\` p50 / p99 / max (ms) | $(ms "${R[product.burst.me_p50_us]}") / $(ms "${R[product.burst.me_p99_us]}") / $(ms "${R[product.burst.me_max_us]}") | $(ms "${R[product.me.p50_us]}") / $(ms "${R[product.me.p99_us]}") / $(ms "${R[product.me.max_us]}") |
+| \`GET /api/me\` non-2xx answers (5xx) | ${R[product.burst.me_non2xx]} (${R[product.burst.me_s5xx]}) | ${R[product.me.non2xx]} (${R[product.me.s5xx]}) |
+| sign-in answers by status and error code | ${R[product.burst.outcomes]} | |
+| sign-in latency p50 / p99 / max (ms) | ${R[product.burst.p50]} / ${R[product.burst.p99]} / ${R[product.burst.max]} | |
+| live sessions of the burst account afterwards | ${R[product.burst.left]} | |
+"
+fi
 DOCTMP="$RUN/section.md"
 {
   cat <<EOF
@@ -324,13 +390,16 @@ tells how much of the machine other work took while we measured.
 
 **Versions:** Payara Micro $(sed -n 's:.*<payara.version>\(.*\)</payara.version>.*:\1:p' pom.xml), $("$JAVA_HOME/bin/java" -version 2>&1 | head -n 1), $(redis-server --version | cut -d' ' -f1-3), $(wrk -v 2>&1 | head -n 1 | cut -d' ' -f1-2), Redisson $(sed -n 's:.*<redisson.version>\(.*\)</redisson.version>.*:\1:p' pom.xml).
 
-**Setup:** $SESSIONS users, each signed in once ($SESSIONS sessions) through \`POST /api/auth/login\`; accounts hashed with
-PBKDF2 at **SECURITY_PASSWORD_HASH_ITERATIONS=$ITERATIONS** (lowered from 210,000 so seeding is quick; sign-in is not
-measured). Then ${WARMUP} s of warm-up on each endpoint, and ${DURATION} s measured per endpoint with
+**Setup:** both servers run exactly what \`bin/run\` and the Docker image start (\`payara-config/payara-micro.sh\`, no
+benchmark-only settings); the product on its own \`redis-server\` (no persistence: \`--save "" --appendonly no\`), the
+baseline (\`bench/baseline\`) on Payara's in-memory \`HttpSession\`. Product: \`${R[product.command]}\`. Baseline:
+\`${R[baseline.command]}\`. $SESSIONS users, each signed in once ($SESSIONS sessions) through \`POST /api/auth/login\`; the
+product's accounts are written into Redis as \`POST /api/admin/users\` stores them, with a stored PBKDF2 hash of
+$ITERATIONS iterations so seeding takes seconds (the server keeps its default of 210,000 for anything it hashes,
+e.g. the burst account), the baseline's are created through its API with that iteration count. Then ${WARMUP} s of
+warm-up on each endpoint (the JIT needs about a minute of this load), and ${DURATION} s measured per endpoint with
 \`wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --timeout 10s --latency -s bench/wrk/sessions.lua\`, each request on a random
-one of the $SESSIONS cookies (POSTs with that session's \`X-CSRF-Token\`). Both servers: Payara Micro with
-\`$PAYARA_JVM_OPTS\` and \`$PAYARA_MICRO_OPTS\`; the product on its own \`redis-server\` (no persistence:
-\`--save "" --appendonly no\`), the baseline (\`bench/baseline\`) on Payara's in-memory \`HttpSession\`.
+one of the $SESSIONS cookies (POSTs with that session's \`X-CSRF-Token\`).
 
 Command: \`bench/benchmark.sh${ARGS[*]:+ ${ARGS[*]}}\`
 
@@ -386,7 +455,9 @@ answers ≤ increase ≤ sent; "lost" counts answers missing from the stored cou
 | p99 ≤ 2× baseline, \`GET /api/me\` | $(ratio "${R[product.me.p99_us]}" "${R[baseline.me.p99_us]}")× | $(verdict "$(check "${R[product.me.p99_us]} <= 2 * ${R[baseline.me.p99_us]}")") |
 | p99 ≤ 2× baseline, \`POST /api/counter\` | $(ratio "${R[product.counter.p99_us]}" "${R[baseline.counter.p99_us]}")× | $(verdict "$(check "${R[product.counter.p99_us]} <= 2 * ${R[baseline.counter.p99_us]}")") |
 | ≤ 400 bytes of Redis per signed-in session | ${R[product.mem.per]} B ($(pct "${R[product.mem.per]}" 400) of the budget) | $(verdict "$(check "${R[product.mem.per]} <= 400")") |
+$BURST_TARGETS
 
+$BURST_SECTION
 <details><summary>Redis commands during the measured runs (INFO commandstats deltas; commands run inside scripts are counted too)</summary>
 
 \`GET /api/me\` (${R[product.me.requests]} requests):

@@ -23,7 +23,7 @@ public class RedisReadinessCheck implements HealthCheck {
     @Override
     public HealthCheckResponse call() {
         try {
-            Object pong = Scripts.run(redisson, Scripts.PING, RScript.Mode.READ_ONLY, RScript.ReturnType.VALUE, List.of());
+            Object pong = Scripts.run(redisson, "return 'PONG'", RScript.Mode.READ_ONLY, RScript.ReturnType.VALUE, List.of());
             return HealthCheckResponse.named("redis").status("PONG".equals(pong)).build();
         } catch (SessionStoreUnavailableException e) {
             return HealthCheckResponse.named("redis").down().withData("error", e.getMessage()).build();

@@ -33,6 +33,7 @@ public class RedissonClientProducer {
     RedissonClient redisson() {
         Config config = new Config();
         config.setCodec(StringCodec.INSTANCE);
+        config.setUseScriptCache(true);
         config.setLazyInitialization(true);
         // Netty event loops: one per core by default, not Redisson's 32, whose hand-offs (a selector wake-up per
         // command) cost more than they bring on small machines. The CPU-bound work that once starved few loops

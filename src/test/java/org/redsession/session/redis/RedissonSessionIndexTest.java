@@ -78,6 +78,7 @@ class RedissonSessionIndexTest {
         redis = RedisServer.start();
         Config c = new Config();
         c.setCodec(StringCodec.INSTANCE);
+        c.setUseScriptCache(true);
         c.useSingleServer().setAddress(redis.url());
         client = Redisson.create(c);
     }

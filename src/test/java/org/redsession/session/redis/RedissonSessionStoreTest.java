@@ -68,6 +68,7 @@ class RedissonSessionStoreTest {
         redis = RedisServer.start();
         Config c = new Config();
         c.setCodec(StringCodec.INSTANCE);
+        c.setUseScriptCache(true);
         c.useSingleServer().setAddress(redis.url());
         client = Redisson.create(c);
     }

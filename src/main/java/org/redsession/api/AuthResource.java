@@ -37,8 +37,6 @@ public class AuthResource {
 
     @Inject
     SessionAccess sessions;
-    @Context
-    HttpServletRequest request;
 
     /** {@code POST /api/auth/login} with JSON {@code {"username","password"}}. */
     @Operation(summary = "Sign in with a JSON body; sets a new session cookie (the id rotates)")
@@ -52,9 +50,9 @@ public class AuthResource {
     @Path("login")
     @Consumes(MediaType.APPLICATION_JSON)
     @CsrfExempt
-    public CompletionStage<LoginResponse> loginJson(String body) {
+    public CompletionStage<LoginResponse> loginJson(@Context HttpServletRequest request, String body) {
         JsonObject json = Json.object(body);
-        return login(Json.requiredString(json, "username"), Json.requiredString(json, "password"));
+        return login(request, Json.requiredString(json, "username"), Json.requiredString(json, "password"));
     }
 
     /** {@code POST /api/auth/login} with form fields {@code username} and {@code password}. */
@@ -66,16 +64,17 @@ public class AuthResource {
     @Path("login")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     @CsrfExempt
-    public CompletionStage<LoginResponse> loginForm(@FormParam("username") String username,
+    public CompletionStage<LoginResponse> loginForm(@Context HttpServletRequest request,
+            @FormParam("username") String username,
             @FormParam("password") String password) {
         if (username == null || password == null) {
             throw new ApiException(400, "invalid_request", "'username' and 'password' are required.");
         }
-        return login(username, password);
+        return login(request, username, password);
     }
 
     /** Answered asynchronously: the HTTP thread is free while the password is hashed ({@code PasswordHashing}). */
-    private CompletionStage<LoginResponse> login(String username, String password) {
+    private CompletionStage<LoginResponse> login(HttpServletRequest request, String username, String password) {
         return sessions.login(request, username, password).thenApply(signedIn -> signedIn
                 .map(s -> new LoginResponse(s.username(), s.roles(), s.csrfToken()))
                 .orElseThrow(() -> new ApiException(401, "invalid_credentials", "Wrong user name or password.")));
@@ -90,7 +89,7 @@ public class AuthResource {
     @SecurityRequirement(name = "csrf")
     @POST
     @Path("logout")
-    public Response logout() {
+    public Response logout(@Context HttpServletRequest request) {
         if (!sessions.logout(request)) {
             SessionAccess.Problem p = sessions.unauthenticated(request);
             throw new ApiException(401, p.code(), p.message(), p.reason());

@@ -31,8 +31,6 @@ public class CounterResource {
 
     @Inject
     SessionAccess sessions;
-    @Context
-    HttpServletRequest request;
 
     /** Adds one to the session attribute {@code counter} atomically; concurrent calls never lose an increment. */
     @Operation(summary = "Adds one to the session attribute counter atomically and returns it")
@@ -44,7 +42,7 @@ public class CounterResource {
     @SecurityRequirement(name = "csrf")
     @POST
     @RolesAllowed({Roles.USER, Roles.ADMIN})
-    public Counter increment() {
+    public Counter increment(@Context HttpServletRequest request) {
         return new Counter(sessions.increment(request, "counter"));
     }
 }

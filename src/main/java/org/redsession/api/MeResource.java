@@ -60,15 +60,13 @@ public class MeResource {
 
     @Inject
     SessionAccess sessions;
-    @Context
-    HttpServletRequest request;
 
     /** {@code GET /api/me}: read-only, does not write the session. */
     @Operation(summary = "Who is signed in (read-only: does not write the session)")
     @APIResponse(responseCode = "200", description = "User name and roles")
     @APIResponse(responseCode = "401", ref = "Unauthenticated")
     @GET
-    public Me me() {
+    public Me me(@Context HttpServletRequest request) {
         return sessions.identity(request).map(i -> new Me(i.username(), i.roles()))
                 .orElseThrow(() -> new ApiException(401, "not_authenticated", "Please sign in."));
     }
@@ -79,7 +77,7 @@ public class MeResource {
     @APIResponse(responseCode = "401", ref = "Unauthenticated")
     @GET
     @Path("sessions")
-    public List<SessionView> list() {
+    public List<SessionView> list(@Context HttpServletRequest request) {
         return sessions.mySessions(request).stream().map(m -> SessionView.of(m.session(), m.current())).toList();
     }
 
@@ -92,7 +90,7 @@ public class MeResource {
     @SecurityRequirement(name = "csrf")
     @DELETE
     @Path("sessions/{id}")
-    public Response revoke(@PathParam("id") String id) {
+    public Response revoke(@Context HttpServletRequest request, @PathParam("id") String id) {
         if (!sessions.revokeMine(request, id)) {
             throw new ApiException(404, "not_found", "No such session of yours.");
         }
@@ -108,7 +106,7 @@ public class MeResource {
     @SecurityRequirement(name = "csrf")
     @DELETE
     @Path("sessions")
-    public Response revokeOthers(@QueryParam("scope") String scope) {
+    public Response revokeOthers(@Context HttpServletRequest request, @QueryParam("scope") String scope) {
         if (!"others".equals(scope)) {
             throw new ApiException(400, "invalid_request", "Use scope=others to sign out your other sessions.");
         }
@@ -126,7 +124,7 @@ public class MeResource {
     @POST
     @Path("password")
     @Consumes(MediaType.APPLICATION_JSON)
-    public Response changePassword(String body) {
+    public Response changePassword(@Context HttpServletRequest request, String body) {
         JsonObject json = Json.object(body);
         String current = Json.requiredString(json, "currentPassword");
         String next = Json.requiredString(json, "newPassword");

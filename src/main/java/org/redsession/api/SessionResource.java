@@ -26,8 +26,6 @@ public class SessionResource {
 
     @Inject
     SessionAccess sessions;
-    @Context
-    HttpServletRequest request;
 
     @Operation(summary = "The caller's session: who, created, last access, idle and absolute deadlines, CSRF token; refreshes the idle deadline")
     @APIResponse(responseCode = "200", description = "The session")
@@ -35,7 +33,7 @@ public class SessionResource {
     @APIResponse(responseCode = "503", ref = "Unavailable")
     @SecurityRequirement(name = "session")
     @GET
-    public SessionAccess.SessionInfo get() {
+    public SessionAccess.SessionInfo get(@Context HttpServletRequest request) {
         return sessions.describeAndTouch(request).orElseThrow(() -> {
             SessionAccess.Problem p = sessions.unauthenticated(request);
             return new ApiException(401, p.code(), p.message(), p.reason());

@@ -41,8 +41,6 @@ public class SessionDemoResource {
             Map<String, Long> events) {
     }
 
-    @Context
-    HttpServletRequest request;
     @Inject
     SessionEventLog events;
 
@@ -59,7 +57,7 @@ public class SessionDemoResource {
 
     @GET
     @Operation(summary = "The session as request.getSession(create) sees it, and the listener events of this instance")
-    public View get(@QueryParam("create") boolean create) {
+    public View get(@Context HttpServletRequest request, @QueryParam("create") boolean create) {
         return view(request.getSession(create));
     }
 
@@ -67,7 +65,7 @@ public class SessionDemoResource {
     @Path("attributes/{name}")
     @Consumes(MediaType.TEXT_PLAIN)
     @Operation(summary = "session.setAttribute(name, body) on request.getSession(true)")
-    public View set(@PathParam("name") String name, String value) {
+    public View set(@Context HttpServletRequest request, @PathParam("name") String name, String value) {
         HttpSession session = request.getSession(true);
         session.setAttribute(name, value);
         return view(session);
@@ -76,7 +74,7 @@ public class SessionDemoResource {
     @DELETE
     @Path("attributes/{name}")
     @Operation(summary = "session.removeAttribute(name)")
-    public View remove(@PathParam("name") String name) {
+    public View remove(@Context HttpServletRequest request, @PathParam("name") String name) {
         HttpSession session = request.getSession(false);
         if (session != null) {
             session.removeAttribute(name);
@@ -87,7 +85,7 @@ public class SessionDemoResource {
     @POST
     @Path("rotate")
     @Operation(summary = "request.changeSessionId(): a new id, the same data")
-    public Response rotate() {
+    public Response rotate(@Context HttpServletRequest request) {
         if (request.getSession(false) == null) {
             return Response.status(409).entity(Map.of("error", "no_session", "message", "There is no session.")).build();
         }
@@ -98,7 +96,7 @@ public class SessionDemoResource {
     @POST
     @Path("invalidate")
     @Operation(summary = "session.invalidate()")
-    public View invalidate() {
+    public View invalidate(@Context HttpServletRequest request) {
         HttpSession session = request.getSession(false);
         if (session != null) {
             session.invalidate();

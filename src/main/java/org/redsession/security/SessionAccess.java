@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -201,10 +202,13 @@ public class SessionAccess {
     /**
      * Whether an unsafe request passes the CSRF check: requests authenticated by a session must present its token;
      * requests without a signed-in session are left to the authorization checks.
+     *
+     * @param requestAttributes reads the request's attributes, where the authentication mechanism (which runs for
+     *                          every request) left the request's session
      */
-    public boolean csrfTokenAccepted(HttpServletRequest request, String presented) {
-        RequestSession session = of(request);
-        if (session.status() != RequestSession.Status.AUTHENTICATED) {
+    public boolean csrfTokenAccepted(Function<String, Object> requestAttributes, String presented) {
+        RequestSession session = RequestSession.from(requestAttributes).orElse(null);
+        if (session == null || session.status() != RequestSession.Status.AUTHENTICATED) {
             return true;
         }
         String expected = session.current().csrfToken();

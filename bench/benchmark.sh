@@ -384,7 +384,7 @@ _Written by \`bench/benchmark.sh\` on $STARTED; raw output in \`target/bench/$(b
 **Machine:** $(nproc) cores ($(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1)), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM, $(uname -sr).
 Load average before measuring (after seeding): product ${R[product.quiet]}; baseline ${R[baseline.quiet]}. wrk,
 Payara Micro and (for the product) redis-server share the same $(nproc) cores. During a run the 1-minute load average
-counts our own runnable threads too (Payara has up to 64 HTTP threads), so it rises well above 2 by itself; the row
+counts our own runnable threads too (Payara has 8 HTTP threads per core), so it rises well above 2 by itself; the row
 "machine busy ... of which other processes" (from \`/proc/stat\` minus the CPU time of Payara, redis-server and wrk)
 tells how much of the machine other work took while we measured.
 

@@ -197,7 +197,7 @@ session_anatomy() { # what one signed-in session costs in Redis (product)
   key="$(head -n 1 "$RUN/product/sessions.tsv" >"$RUN/product/one.tsv" && bench_tool redis-keys "$SECRETS" rs: "$RUN/product/one.tsv")"
   user="$(redis-cli -p "$REDIS_PORT" HGET "$key" '#u')"
   tag="${key#*\{}"; tag="${tag%%\}*}"
-  index="rs:u:{$tag}$user:s"
+  index="rs:a:{$tag}$user" # the account: its fields s:<handle> are the user's session index
   {
     echo "session key: $key"
     echo "HGETALL (field = value, bytes of name+value):"
@@ -205,17 +205,14 @@ session_anatomy() { # what one signed-in session costs in Redis (product)
           END { printf "  field names + values: %d bytes\n", t }'
     echo "OBJECT ENCODING: $(redis-cli -p "$REDIS_PORT" OBJECT ENCODING "$key"), PTTL: $(redis-cli -p "$REDIS_PORT" PTTL "$key") ms"
     echo "MEMORY USAGE session hash: $(redis-cli -p "$REDIS_PORT" MEMORY USAGE "$key" SAMPLES 0) bytes (key name ${#key} chars)"
-    echo "index key: $index, ZCARD $(redis-cli -p "$REDIS_PORT" ZCARD "$index"), encoding $(redis-cli -p "$REDIS_PORT" OBJECT ENCODING "$index"), PTTL $(redis-cli -p "$REDIS_PORT" PTTL "$index") ms"
-    echo "MEMORY USAGE index zset: $(redis-cli -p "$REDIS_PORT" MEMORY USAGE "$index" SAMPLES 0) bytes (key name ${#index} chars)"
+    echo "account (holds the index): $index, $(redis-cli -p "$REDIS_PORT" HKEYS "$index" | grep -c '^s:') index entries of $(redis-cli -p "$REDIS_PORT" HLEN "$index") fields, encoding $(redis-cli -p "$REDIS_PORT" OBJECT ENCODING "$index")"
+    echo "MEMORY USAGE account hash: $(redis-cli -p "$REDIS_PORT" MEMORY USAGE "$index" SAMPLES 0) bytes (key name ${#index} chars)"
     echo
     echo "What-if: MEMORY USAGE of a scratch copy of this session hash (key of the same length, deleted right after):"
     whatif "as stored" "$key"
     whatif "#ua = a 111-character desktop Chrome User-Agent" "$key" "#ua=$CHROME_UA"
     whatif "#ua = that User-Agent cut to 64 bytes" "$key" "#ua=${CHROME_UA:0:64}"
-    whatif "without #t (CSRF token derived from the id by HMAC)" "$key" "#t="
-    whatif "without #i #x #r #l (defaults / derivable)" "$key" "#i=" "#x=" "#r=" "#l="
-    whatif "both of the above" "$key" "#t=" "#i=" "#x=" "#r=" "#l="
-    whatif "both, and a 96-bit (16-char) key hash" "${key:0:$((${#key} - 6))}" "#t=" "#i=" "#x=" "#r=" "#l="
+    whatif "without #a (last access derived from #e)" "$key" "#a="
   } >"$RUN/product/anatomy.txt"
   R[product.mem.hash]="$(redis-cli -p "$REDIS_PORT" MEMORY USAGE "$key" SAMPLES 0)"
   R[product.mem.index]="$(redis-cli -p "$REDIS_PORT" MEMORY USAGE "$index" SAMPLES 0)"

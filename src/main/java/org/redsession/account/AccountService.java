@@ -103,14 +103,19 @@ public class AccountService {
         return users.find(username);
     }
 
-    /** Every account, by name. */
-    public List<User> list() {
-        return users.list();
+    /** One page of accounts by name (see {@link UserRepository#page}). */
+    public UserRepository.Page page(int limit, String after, String prefix) {
+        return users.page(limit, after, prefix);
     }
 
-    /** Every user name, sorted (cheap: the accounts themselves are not read). */
-    public List<String> names() {
-        return users.names();
+    /** Moves accounts of an earlier storage layout to the current one. @return accounts moved */
+    public int migrateLegacy() {
+        return users.migrateLegacy();
+    }
+
+    /** The number of accounts, read without listing them. */
+    public long count() {
+        return users.count();
     }
 
     /**

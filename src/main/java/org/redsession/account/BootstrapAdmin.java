@@ -58,10 +58,14 @@ public class BootstrapAdmin {
         }
     }
 
-    /** Creates the administrator if that has not been done yet. */
+    /** Moves accounts of an earlier storage layout, then creates the administrator if that has not been done yet. */
     public void ensure() {
         if (done) {
             return;
+        }
+        int moved = accounts.migrateLegacy();
+        if (moved > 0) {
+            LOG.info(() -> "Moved " + moved + " account(s) from the earlier storage layout");
         }
         if (settings.bootstrapAdminPassword().isEmpty()) {
             LOG.warning("app.bootstrap-admin.password (APP_BOOTSTRAP_ADMIN_PASSWORD) is not set: no administrator is created");

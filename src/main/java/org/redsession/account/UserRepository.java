@@ -19,8 +19,36 @@ public interface UserRepository {
     /** Deletes a user; false if there was none. */
     boolean delete(String username);
 
-    List<User> list();
+    /**
+     * One page of users in name order, never all of them: at most {@code limit} users whose name starts with
+     * {@code prefix} and comes after {@code after}.
+     *
+     * @param after the last name of the previous page ({@link Page#next}), or null for the first page
+     * @param prefix  only names starting with it ("" for all)
+     */
+    Page page(int limit, String after, String prefix);
 
-    /** Every user name, sorted (one read, without loading the accounts). */
-    List<String> names();
+    /** The number of users, read without listing them. */
+    long count();
+
+    /**
+     * Moves accounts stored in an earlier layout of this store to the current one (once: nothing to do afterwards).
+     *
+     * @return the number of accounts moved
+     */
+    default int migrateLegacy() {
+        return 0;
+    }
+
+    /**
+     * A page of users.
+     *
+     * @param users the users, in name order
+     * @param next  the name to pass as {@code after} for the next page, or null when this is the last
+     */
+    record Page(List<User> users, String next) {
+        public Page {
+            users = List.copyOf(users);
+        }
+    }
 }

@@ -1,10 +1,13 @@
 package org.redsession.api;
 
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.annotation.security.RolesAllowed;
@@ -13,12 +16,15 @@ import jakarta.json.JsonArray;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
+import jakarta.json.bind.annotation.JsonbNillable;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -30,6 +36,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import org.redsession.account.Roles;
 import org.redsession.account.User;
+import org.redsession.account.UserRepository;
 import org.redsession.api.error.ApiException;
 import org.redsession.security.SessionAdministration;
 
@@ -52,15 +59,63 @@ public class AdminResource {
     @Inject
     SessionAdministration admin;
 
-    @Operation(summary = "Every user")
-    @APIResponse(responseCode = "200", description = "The users (never password hashes)")
+    /**
+     * One page of users.
+     *
+     * @param next the cursor of the next page, or null on the last page (always present in the JSON)
+     */
+    @JsonbNillable
+    public record UserPage(List<UserView> users, String next) {
+    }
+
+    /** Longest page of users. */
+    static final int MAX_PAGE = 200;
+
+    /**
+     * {@code GET /api/admin/users?limit=N&cursor=C&prefix=P}: one page of users by name ({@code limit} 1-200, default
+     * 50; {@code prefix} filters names; {@code next} goes back as {@code cursor}).
+     */
+    @Operation(summary = "One page of users, by name")
+    @APIResponse(responseCode = "200", description = "The users of the page (never password hashes) and the cursor "
+            + "of the next page (null on the last)")
+    @APIResponse(responseCode = "400", ref = "BadRequest")
     @APIResponse(responseCode = "401", ref = "Unauthenticated")
     @APIResponse(responseCode = "403", ref = "Forbidden")
     @GET
     @Path("users")
-    public List<UserView> users() {
-        return admin.users().stream().map(UserView::of).toList();
+    public UserPage users(@QueryParam("limit") @DefaultValue("50") String limit, @QueryParam("cursor") String cursor,
+            @QueryParam("prefix") @DefaultValue("") String prefix) {
+        int n;
+        try {
+            n = Integer.parseInt(limit);
+        } catch (NumberFormatException e) {
+            n = -1;
+        }
+        if (n < 1 || n > MAX_PAGE) {
+            throw new ApiException(400, "invalid_request", "'limit' must be a whole number from 1 to " + MAX_PAGE + ".");
+        }
+        if (!NAME_PART.matcher(prefix).matches()) {
+            throw new ApiException(400, "invalid_request", "'prefix' may hold at most 64 of the characters of a user name.");
+        }
+        String after = null;
+        if (cursor != null && !cursor.isEmpty()) {
+            try {
+                after = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                after = "";
+            }
+            if (!NAME_PART.matcher(after).matches() || after.isEmpty()) {
+                throw new ApiException(400, "invalid_request", "'cursor' is not one this API returned.");
+            }
+        }
+        UserRepository.Page page = admin.users(n, after, prefix);
+        String next = page.next() == null ? null
+                : Base64.getUrlEncoder().withoutPadding().encodeToString(page.next().getBytes(StandardCharsets.UTF_8));
+        return new UserPage(page.users().stream().map(UserView::of).toList(), next);
     }
+
+    /** What a prefix or cursor may hold: characters of user names, at most 64. */
+    private static final Pattern NAME_PART = Pattern.compile("[A-Za-z0-9._@-]{0,64}");
 
     /** {@code POST /api/admin/users} {@code {"username","password","roles"}}: 201; 409 if it exists; 400 if invalid. */
     @Operation(summary = "Creates a user (roles: user, admin)")

@@ -23,6 +23,7 @@ import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.redsession.api.error.ApiException;
 
 /**
  * The portable session layer through the plain Servlet API, as any Jakarta EE application would use it:
@@ -79,6 +80,23 @@ public class SessionDemoResource {
         if (session != null) {
             session.removeAttribute(name);
         }
+        return view(session);
+    }
+
+    @PUT
+    @Path("max-inactive-interval")
+    @Consumes(MediaType.TEXT_PLAIN)
+    @Operation(summary = "session.setMaxInactiveInterval(seconds) on the session (created if needed); <= 0 means the "
+            + "configured idle timeout")
+    public View maxInactiveInterval(@Context HttpServletRequest request, String seconds) {
+        int n;
+        try {
+            n = Integer.parseInt(seconds.trim());
+        } catch (NumberFormatException e) {
+            throw new ApiException(400, "invalid_request", "The body must be a whole number of seconds.");
+        }
+        HttpSession session = request.getSession(true);
+        session.setMaxInactiveInterval(n);
         return view(session);
     }
 

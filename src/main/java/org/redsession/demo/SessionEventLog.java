@@ -1,9 +1,14 @@
 package org.redsession.demo;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Logger;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.servlet.http.HttpSessionAttributeListener;
@@ -18,6 +23,7 @@ import jakarta.servlet.http.HttpSessionListener;
  */
 @ApplicationScoped
 public class SessionEventLog implements HttpSessionListener, HttpSessionAttributeListener, HttpSessionIdListener {
+    private static final Logger LOG = Logger.getLogger(SessionEventLog.class.getName());
     private final Map<String, AtomicLong> counts = new ConcurrentHashMap<>();
 
     private void count(String event) {
@@ -32,6 +38,20 @@ public class SessionEventLog implements HttpSessionListener, HttpSessionAttribut
     @Override
     public void sessionDestroyed(HttpSessionEvent se) {
         count("sessionDestroyed");
+        // One line per ended session, with a short hash of its id (never the id): lets tests check that each
+        // expiry was announced exactly once across instances, even by an instance that was killed afterwards.
+        String id = se.getSession().getId();
+        LOG.info(() -> "Demo listener: sessionDestroyed " + shortHash(id));
+    }
+
+    /** The first 12 hex digits of SHA-256 of a session id: identifies it in logs without revealing it. */
+    static String shortHash(String id) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(id.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(d, 0, 6);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Override

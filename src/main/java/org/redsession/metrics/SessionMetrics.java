@@ -46,8 +46,8 @@ public class SessionMetrics {
         invalidated = counter("sessions_invalidated", "Sessions ended by their own request (sign-out, invalidate())");
         revoked = counter("sessions_revoked", "Sessions ended by another request: revoked, evicted by the per-user limit, "
                 + "password change, user deleted");
-        expired = counter("sessions_expired", "Sessions found expired: idle entries pruned from user indexes by the sweeper "
-                + "or at sign-in, and expired sessions whose cookie came back");
+        expired = counter("sessions_expired", "Sessions ended by idle or absolute timeout, announced by this instance's "
+                + "expiry sweep (each expiry is announced by one instance: sum over instances)");
         rejectedCookies = counter("session_cookies_rejected", "Session cookies that were malformed, oversized or wrongly "
                 + "signed (ignored without a Redis call)");
         quarantined = counter("session_attributes_quarantined", "Stored attributes left out of a session because they "

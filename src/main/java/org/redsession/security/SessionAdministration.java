@@ -9,6 +9,7 @@ import jakarta.inject.Inject;
 
 import org.redsession.account.AccountService;
 import org.redsession.account.User;
+import org.redsession.account.UserRepository;
 import org.redsession.session.SessionManager;
 import org.redsession.session.SessionSummary;
 
@@ -20,7 +21,7 @@ import org.redsession.session.SessionSummary;
 public class SessionAdministration {
 
     /** Totals for the admin dashboard. */
-    public record Stats(long activeSessions, int users) {
+    public record Stats(long activeSessions, long users) {
     }
 
     @Inject
@@ -28,8 +29,9 @@ public class SessionAdministration {
     @Inject
     SessionManager sessions;
 
-    public List<User> users() {
-        return accounts.list();
+    /** One page of users by name (see {@link UserRepository#page}). */
+    public UserRepository.Page users(int limit, String after, String prefix) {
+        return accounts.page(limit, after, prefix);
     }
 
     public Optional<User> user(String username) {
@@ -59,9 +61,8 @@ public class SessionAdministration {
         return sessions.revokeAll(username, "revoked");
     }
 
-    /** Live signed-in sessions of all users (one index count per user, in one pipelined round trip) and the number of users. */
+    /** Signed-in sessions of all users and the number of users: a fixed number of reads, never a listing. */
     public Stats stats() {
-        List<String> names = accounts.names();
-        return new Stats(sessions.countSessions(names), names.size());
+        return new Stats(sessions.countSignedIn(), accounts.count());
     }
 }

@@ -1,5 +1,6 @@
 package org.redsession.security;
 
+import java.lang.management.ManagementFactory;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -16,16 +17,18 @@ import jakarta.inject.Inject;
 
 import org.eclipse.microprofile.metrics.Metadata;
 import org.eclipse.microprofile.metrics.MetricRegistry;
-import org.redsession.account.AccountService;
 import org.redsession.config.SessionSettings;
 import org.redsession.metrics.SessionMetrics;
 import org.redsession.session.SessionManager;
+import org.redsession.session.web.SessionListeners;
 
 /**
- * Makes session expiry observable without Redis keyspace notifications: once per {@code session.sweep-interval} one
- * instance (holding a lease in Redis) removes the expired entries of every user's session index and counts them in
- * {@code sessions_expired_total}. Also registers the {@code sessions_active} gauge, read from Redis (cached for five
- * seconds), so every instance reports the same cluster-wide number.
+ * Makes session expiry observable without Redis keyspace notifications: every {@code session.sweep-interval} each
+ * instance runs the expiry sweep ({@link SessionManager#sweepExpired}), whose shards are leased so that every
+ * session that ended by timeout is announced once across all instances: {@code HttpSessionListener.sessionDestroyed}
+ * fires for it on the instance that found it, and {@code sessions_expired_total} counts it there. Also registers the
+ * {@code sessions_active} gauge, read from Redis (cached for five seconds), so every instance reports the same
+ * cluster-wide number; its cost does not grow with the number of users.
  */
 @ApplicationScoped
 public class SessionSweeper {
@@ -36,17 +39,19 @@ public class SessionSweeper {
     @Inject
     SessionManager sessions;
     @Inject
-    AccountService accounts;
-    @Inject
     SessionMetrics metrics;
     @Inject
     MetricRegistry registry;
     @Inject
     SessionSettings settings;
+    @Inject
+    SessionListeners listeners;
 
     private ScheduledFuture<?> task;
     private final AtomicLong active = new AtomicLong();
     private volatile long activeReadAt;
+    /** Names this instance in the sweep's leases and claims (host and process id; never a secret). */
+    private final String owner = ManagementFactory.getRuntimeMXBean().getName();
 
     void onStart(@Observes @Initialized(ApplicationScoped.class) Object ignored) {
         registry.gauge(Metadata.builder().withName("sessions_active")
@@ -59,7 +64,7 @@ public class SessionSweeper {
     long activeSessions() {
         if (System.currentTimeMillis() - activeReadAt > 5_000) {
             try {
-                active.set(sessions.countSessions(accounts.names()));
+                active.set(sessions.countSignedIn());
                 activeReadAt = System.currentTimeMillis();
             } catch (RuntimeException e) {
                 LOG.fine(() -> "sessions_active not refreshed: " + e.getMessage());
@@ -70,10 +75,14 @@ public class SessionSweeper {
 
     void sweep() {
         try {
-            long expired = sessions.sweepExpired(accounts::names, settings.sweepInterval().toMillis());
+            long start = System.nanoTime();
+            int expired = sessions.sweepExpired(owner, session -> {
+                metrics.expired(1);
+                listeners.expired(session);
+            });
             if (expired > 0) {
-                metrics.expired(expired);
-                LOG.fine(() -> "Expiry sweep: " + expired + " session(s) expired");
+                long ms = (System.nanoTime() - start) / 1_000_000;
+                LOG.info(() -> "Expiry sweep: announced " + expired + " expired session(s) in " + ms + " ms");
             }
         } catch (RuntimeException e) {
             LOG.log(Level.FINE, "Expiry sweep skipped", e);

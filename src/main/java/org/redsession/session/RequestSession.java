@@ -267,7 +267,8 @@ public final class RequestSession {
         }
         if (s == null) {
             String id = manager.ids().newIdFor(user);
-            s = new SessionState(manager, id, manager.ids().keyOf(id), now);
+            // Created by the sign-in: its creation time is the sign-in time (which then need not be stored apart).
+            s = new SessionState(manager, id, manager.ids().keyOf(id), Math.max(now, authTime));
             current = s;
             listener.created(s);
         } else {
@@ -278,8 +279,7 @@ public final class RequestSession {
             manager.events().idChanged(s, oldId);
         }
         cookieMustChange = true;
-        String token = keepCsrfToken && s.csrfToken() != null ? s.csrfToken() : manager.ids().newToken();
-        s.setIdentity(new SessionIdentity(username, roles), token, authTime);
+        s.setIdentity(new SessionIdentity(username, roles), keepCsrfToken, authTime);
         s.setClient(ipAddress, userAgent);
         s.markAccessed();
         write(s);

@@ -90,10 +90,24 @@ public final class SessionIds {
         return new ClientRef(B64.encodeToString(new byte[] {digest[0], digest[1], digest[2]}), B64.encodeToString(rest));
     }
 
-    /** The store reference of a user: the user's slot tag (a keyed hash, 24 bits) and name. */
+    /** The store reference of a user: the user's slot tag ({@link #userTag}) and name. */
     public UserRef userRef(String username) {
-        byte[] digest = hashKey.mac(("user/" + username).getBytes(StandardCharsets.UTF_8));
-        return new UserRef(B64.encodeToString(new byte[] {digest[0], digest[1], digest[2]}), username);
+        return new UserRef(userTag(username), username);
+    }
+
+    /**
+     * The slot tag of a user: 24 bits of SHA-256 of the name, not keyed, so it does not move when the secrets change.
+     * The user's account, session index and signed-in sessions all carry it, so one script can update them together
+     * (also in Redis Cluster), and accounts spread over the whole cluster. It tells nothing that the account key,
+     * which holds the name, does not.
+     */
+    public static String userTag(String username) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(("user/" + username).getBytes(StandardCharsets.UTF_8));
+            return B64.encodeToString(new byte[] {digest[0], digest[1], digest[2]});
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("SHA-256 is not available", e);
+        }
     }
 
     private String randomPart() {
@@ -138,17 +152,25 @@ public final class SessionIds {
         return valid ? Optional.of(id) : Optional.empty();
     }
 
-    /** The store key of an id. */
+    /** The store key of an id: its slot tag and 96 bits of a keyed hash (16 characters). */
     public SessionKey keyOf(String id) {
         byte[] digest = hashKey.mac(id.getBytes(StandardCharsets.US_ASCII));
-        byte[] truncated = new byte[16];
+        byte[] truncated = new byte[12];
         System.arraycopy(digest, 0, truncated, 0, truncated.length);
         return new SessionKey(id.substring(0, TAG_LENGTH), B64.encodeToString(truncated));
     }
 
-    /** A random URL-safe token of 256 bits, e.g. for CSRF protection. */
+    /** A random URL-safe token of 256 bits. */
     public String newToken() {
         return randomPart();
+    }
+
+    /**
+     * The CSRF token of a session id: an HMAC of the id (the "HMAC synchronizer token" of the OWASP CSRF cheat
+     * sheet), so it is not stored, cannot be computed without the secrets, and changes whenever the id does.
+     */
+    public String csrfToken(String id) {
+        return B64.encodeToString(hashKey.mac(("csrf/" + id).getBytes(StandardCharsets.US_ASCII)));
     }
 
     /** A keyed, stable hash of any text (e.g. a user name) for use in store keys; never reversible. */

@@ -7,7 +7,7 @@ import java.util.Objects;
  * one session shares a Redis Cluster hash slot) and a keyed hash of the session id. It never contains the id.
  *
  * @param tag  four URL-safe characters chosen when the session is created
- * @param hash keyed hash (HMAC-SHA-256, 128 bits, base64url) of the full session id
+ * @param hash keyed hash (HMAC-SHA-256, 96 bits, base64url: 16 characters) of the full session id
  */
 public record SessionKey(String tag, String hash) {
     public SessionKey {

@@ -2,11 +2,13 @@ package org.redsession.session;
 
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -107,7 +109,7 @@ public final class SessionManager {
      * @return false when the handle does not name a live session of that user
      */
     public boolean revoke(String username, String handle, String reason) {
-        if (handle == null || !handle.matches("[A-Za-z0-9_-]{22}")) {
+        if (handle == null || !handle.matches("[A-Za-z0-9_-]{16}")) {
             return false;
         }
         boolean done = store.revoke(ids.userRef(username), handle, reason);
@@ -124,22 +126,47 @@ public final class SessionManager {
         return n;
     }
 
-    /** The number of live signed-in sessions of these users. */
-    public long countSessions(Collection<String> usernames) {
-        return store.countSessions(usernames.stream().map(ids::userRef).toList());
+    /** The number of signed-in sessions of all users (a fixed number of store reads, whatever the number of users). */
+    public long countSignedIn() {
+        return store.countSignedIn();
     }
 
     /**
-     * Removes expired entries from the users' indexes, if no other instance did so within {@code interval}. The
-     * user names are read only by the instance that takes the sweep.
+     * Runs one expiry sweep (see {@link SessionStore#sweepExpired}): every session that ended by timeout since the
+     * last sweep is handed to {@code announce} once, across all instances.
      *
-     * @return the number of sessions found expired, or -1 when another instance holds the sweep
+     * @param owner names this instance
+     * @return the number of sessions announced by this instance
      */
-    public long sweepExpired(Supplier<? extends Collection<String>> usernames, long intervalMillis) {
-        if (!store.tryLease("expiry-sweep", Math.max(1000, intervalMillis - 1000))) {
-            return -1;
+    public int sweepExpired(String owner, Consumer<ExpiredSession> announce) {
+        return store.sweepExpired(owner, e -> announce.accept(expiredView(e)));
+    }
+
+    private ExpiredSession expiredView(SessionStore.ExpiredSession e) {
+        Map<String, String> f = e.fields();
+        Map<String, Object> attributes = new TreeMap<>();
+        for (Map.Entry<String, String> field : f.entrySet()) {
+            if (field.getKey().startsWith(Fields.ATTRIBUTE_PREFIX)) {
+                try {
+                    attributes.put(field.getKey().substring(Fields.ATTRIBUTE_PREFIX.length()), codec.decode(field.getValue()));
+                } catch (AttributeCodec.UnreadableAttributeException ex) {
+                    events.attributeQuarantined();
+                }
+            }
         }
-        return store.pruneExpired(usernames.get().stream().map(ids::userRef).toList());
+        long created = number(f.get(Fields.CREATED));
+        long lastAccess = f.containsKey(Fields.LAST_ACCESS) ? number(f.get(Fields.LAST_ACCESS)) : created;
+        int maxInactive = f.containsKey(Fields.MAX_INACTIVE) ? (int) number(f.get(Fields.MAX_INACTIVE))
+                : (int) (e.username() == null ? policy.anonymousIdleTimeout() : policy.idleTimeout()).toSeconds();
+        return new ExpiredSession(handleOf(e.key()), e.username(), created, lastAccess, maxInactive, attributes);
+    }
+
+    private static long number(String s) {
+        try {
+            return s == null ? 0 : Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 
     /** The opaque handle of a session key, as {@link #sessionsOf} reports it. */

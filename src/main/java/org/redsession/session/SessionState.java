@@ -72,10 +72,9 @@ public final class SessionState {
         this.createdAt = now;
         this.storedLastAccess = now;
         this.absoluteDeadline = now + manager.policy().absoluteTimeout().toMillis();
+        // Only what cannot be derived is stored: the absolute deadline follows from the creation time, and the idle
+        // timeout is the configured one (anonymous until someone signs in) unless the application sets another.
         set.put(Fields.CREATED, Long.toString(createdAt));
-        set.put(Fields.ABSOLUTE_DEADLINE, Long.toString(absoluteDeadline));
-        // Every session starts anonymous: the (shorter) anonymous idle timeout until someone signs in.
-        set.put(Fields.MAX_INACTIVE, Long.toString(manager.policy().anonymousIdleTimeout().toSeconds()));
     }
 
     private static long longField(Map<String, String> fields, String name, long fallback) {
@@ -141,8 +140,11 @@ public final class SessionState {
      */
     public synchronized void setMaxInactiveSeconds(int seconds) {
         checkValid();
-        int value = seconds <= 0 ? defaultMaxInactiveSeconds() : seconds;
-        putField(Fields.MAX_INACTIVE, Integer.toString(value));
+        if (seconds <= 0 || seconds == defaultMaxInactiveSeconds()) {
+            removeField(Fields.MAX_INACTIVE);
+        } else {
+            putField(Fields.MAX_INACTIVE, Integer.toString(seconds));
+        }
     }
 
     /** Marks the session as used by this request, so its idle deadline is refreshed (at most once per touch interval). */
@@ -177,29 +179,56 @@ public final class SessionState {
         return Optional.of(new SessionIdentity(user, roleSet));
     }
 
-    /** The CSRF token, or null when the session has none (anonymous sessions). */
+    /**
+     * The CSRF token, or null when the session has none (anonymous sessions). It is derived from the session id
+     * ({@link SessionIds#csrfToken}), so it is not stored; only a token kept across an id rotation is.
+     */
     public synchronized String csrfToken() {
-        return field(Fields.CSRF);
+        if (identity().isEmpty()) {
+            return null;
+        }
+        String kept = field(Fields.CSRF);
+        return kept != null ? kept : manager.ids().csrfToken(id);
     }
 
+    /** The time of the last sign-in (epoch ms); stored only when it differs from the creation time. 0 if anonymous. */
     public synchronized long authTime() {
-        String v = field(Fields.AUTH_TIME);
-        try {
-            return v == null ? 0 : Long.parseLong(v);
-        } catch (NumberFormatException e) {
+        if (identity().isEmpty()) {
             return 0;
+        }
+        return longField(Fields.AUTH_TIME, createdAt);
+    }
+
+    private long longField(String name, long fallback) {
+        String v = field(name);
+        try {
+            return v == null ? fallback : Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            return fallback;
         }
     }
 
-    synchronized void setIdentity(SessionIdentity identity, String csrfToken, long authTime) {
-        if (identity().isEmpty()) {
+    /**
+     * Signs the session in.
+     *
+     * @param keepCsrfToken keep the token the session had before this request's id rotation (see {@link #rotate});
+     *                      otherwise the token is the one derived from the new id
+     */
+    synchronized void setIdentity(SessionIdentity identity, boolean keepCsrfToken, long authTime) {
+        if (identity().isEmpty() && field(Fields.MAX_INACTIVE) != null) {
             // Signing in to an anonymous session: from now on the signed-in idle timeout applies.
-            putField(Fields.MAX_INACTIVE, Long.toString(manager.policy().idleTimeout().toSeconds()));
+            removeField(Fields.MAX_INACTIVE);
         }
         putField(Fields.USER, identity.username());
         putField(Fields.ROLES, String.join(",", new TreeSet<>(identity.roles())));
-        putField(Fields.CSRF, csrfToken);
-        putField(Fields.AUTH_TIME, Long.toString(authTime));
+        if (!keepCsrfToken) {
+            removeField(Fields.CSRF);
+        }
+        if (authTime != createdAt) {
+            putField(Fields.AUTH_TIME, Long.toString(authTime));
+        } else {
+            removeField(Fields.AUTH_TIME);
+        }
     }
 
     /**
@@ -409,6 +438,10 @@ public final class SessionState {
 
     synchronized void rotate(String newId, SessionKey newKey) {
         checkValid();
+        if (identity().isPresent() && field(Fields.CSRF) == null) {
+            // The client holds the token derived from the old id: it stays valid (stored from now on).
+            putField(Fields.CSRF, manager.ids().csrfToken(id));
+        }
         if (persisted && retiredKey == null) {
             retiredKey = key;
         }
@@ -464,13 +497,22 @@ public final class SessionState {
             for (String f : allFieldNames()) {
                 all.put(f, field(f));
             }
-            all.put(Fields.LAST_ACCESS, Long.toString(now));
+            putLastAccess(all);
             return Optional.of(new SessionWrite(key, retiredKey, true, all, Set.of(), increments, ttl, user, authTime()));
         }
         Map<String, String> fields = new LinkedHashMap<>(set);
-        fields.put(Fields.LAST_ACCESS, Long.toString(now));
+        putLastAccess(fields);
         return Optional.of(new SessionWrite(key, create ? null : retiredKey, create, fields, remove, increments, ttl,
                 user, authTime()));
+    }
+
+    /** The last access is this request; not stored while it is the creation time (its default). */
+    private void putLastAccess(Map<String, String> fields) {
+        if (now == createdAt) {
+            fields.remove(Fields.LAST_ACCESS);
+        } else {
+            fields.put(Fields.LAST_ACCESS, Long.toString(now));
+        }
     }
 
     /** Records that {@link #pendingWrite()} was applied; returns to a clean state with the new values. */
@@ -479,7 +521,7 @@ public final class SessionState {
             stored.remove(f);
         }
         stored.putAll(set);
-        stored.put(Fields.LAST_ACCESS, Long.toString(now));
+        putLastAccess(stored);
         stored.putAll(incrementedValues);
         set.clear();
         remove.clear();

@@ -1,9 +1,9 @@
 package org.redsession.session;
 
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * The port between the session layer and its storage. Implementations throw {@link
@@ -58,18 +58,36 @@ public interface SessionStore {
      */
     int revokeAll(UserRef user, long notBefore, String reason, String keep);
 
-    /** The number of live signed-in sessions of these users. */
-    long countSessions(Collection<UserRef> users);
+    /**
+     * The number of signed-in sessions of all users: counts kept by the writes that start and end sessions, read
+     * from a fixed number of keys (never by listing users).
+     */
+    long countSignedIn();
 
     /**
-     * Removes index entries whose idle deadline has passed (their sessions expired by TTL), for these users.
+     * One expiry sweep: finds the sessions whose deadline passed (from an index of deadlines, never by listing
+     * users or scanning keys), claims each so that no other instance announces it, hands it to {@code announce},
+     * then acknowledges it. A claim whose instance dies before its acknowledgement lapses and is taken over by the
+     * next sweep. Several instances may sweep at once: the work is split into shards, each leased to one of them.
      *
-     * @return the number of entries removed: sessions that expired since the last sweep
+     * @param owner    names this instance in its leases and claims
+     * @param announce receives each expired session once; must be quick and must not throw
+     * @return the number of sessions announced
      */
-    long pruneExpired(Collection<UserRef> users);
+    int sweepExpired(String owner, Consumer<ExpiredSession> announce);
 
-    /** Takes a named lease for {@code ttlMillis} if nobody holds it, so that one instance does periodic work. */
-    boolean tryLease(String name, long ttlMillis);
+    /**
+     * A session that ended by timeout, as the expiry sweep found it.
+     *
+     * @param key      where it was stored
+     * @param username its user, or null for an anonymous session
+     * @param fields   its stored fields at expiry (empty when a lapsed claim of another instance was taken over)
+     */
+    record ExpiredSession(SessionKey key, String username, Map<String, String> fields) {
+        public ExpiredSession {
+            fields = Map.copyOf(fields);
+        }
+    }
 
     /**
      * What {@link #load} found.

@@ -3,35 +3,49 @@ package org.redsession.session.redis;
 import java.util.List;
 
 import org.redsession.session.ClientRef;
+import org.redsession.session.SessionIds;
 import org.redsession.session.SessionKey;
 import org.redsession.session.UserRef;
 
 /**
  * The one place that names Redis keys. Every key starts with the configured prefix. All keys of one session share
- * the hash tag {@code {<slot tag>}}; a signed-in session's tag is its user's tag, shared with the user's index and
- * revocation markers, so every multi-key script is legal in Redis Cluster. Accounts share the tag {@code {users}}.
- * An anonymous session's tag is its creating client's tag, shared with the client's creation counter. The tag
- * carries no secret: it is a keyed hash of the client address or of the user name (or random, when the client is not
- * known).
+ * the hash tag {@code {<slot tag>}}; a signed-in session's tag is its user's tag ({@link SessionIds#userTag}), shared
+ * with the user's account (which holds the user's session index) and revocation markers, so every multi-key script is
+ * legal in Redis Cluster and accounts spread over all its slots. An anonymous session's tag is its creating client's
+ * tag, shared with the client's creation counter. What is cluster-wide (the user directory, the expiry index, the
+ * count of signed-in sessions) is split into {@value #SHARDS} shards with fixed tags, so no key grows with more than
+ * its shard's share and periodic work reads a fixed number of keys.
  *
  * <pre>
- * &lt;prefix&gt;s:{tag}hash         session hash (TTL = min(idle, absolute) deadline)
- * &lt;prefix&gt;s:{tag}hash:gone    tombstone of an ended session: the reason (TTL session.tombstone-ttl)
- * &lt;prefix&gt;u:{tag}name:s       a user's session index: zset handle -&gt; idle deadline (TTL absolute timeout)
- * &lt;prefix&gt;u:{tag}nb           revocation markers of the slot: hash user -&gt; "not-before ms|reason" (TTL absolute timeout)
- * &lt;prefix&gt;n:{tag}hash         anonymous sessions a client created in the current window (TTL the window)
- * &lt;prefix&gt;{throttle}:a:hash   failed sign-ins of an account (keyed hash of the name; TTL the window)
- * &lt;prefix&gt;{throttle}:c:hash   failed sign-ins from a client address (keyed hash; TTL the window)
- * &lt;prefix&gt;lease:name          a lease held by one instance for periodic work (TTL the lease)
- * &lt;prefix&gt;{users}:u:name      user account hash (no TTL: accounts are persistent data)
- * &lt;prefix&gt;{users}:all         set of all user names (no TTL)
+ * &lt;prefix&gt;s:{tag}hash          session hash; #e = its deadline, min(idle, absolute) (TTL: #e + linger, see ExpiryIndex)
+ * &lt;prefix&gt;s:{tag}hash:gone     tombstone of an ended session: the reason (TTL session.tombstone-ttl)
+ * &lt;prefix&gt;a:{tag}name          account hash: pw, pk, roles, created; s:&lt;handle&gt; = deadline ms (the user's session
+ *                              index). No TTL (accounts persist); a deleted account keeps only its index, with a TTL
+ * &lt;prefix&gt;u:{tag}nb            revocation markers of the slot: hash user -&gt; "not-before ms|reason" (TTL absolute timeout)
+ * &lt;prefix&gt;n:{tag}hash          anonymous sessions a client created in the current window (TTL the window)
+ * &lt;prefix&gt;d:{dK}               user directory shard K: zset of names, score 0 (paged by name); no TTL
+ * &lt;prefix&gt;x:{xK}:bucket        expiry index: list of "&lt;tag&gt;&lt;hash&gt;&lt;user&gt;" of sessions whose deadline falls in that
+ *                              30-second bucket (epoch ms / 30000); K = bucket mod 16 (TTL: bucket end + linger + 1 min)
+ * &lt;prefix&gt;x:{xK}:n             signed-in sessions of shard K (TTL the absolute timeout, renewed on change)
+ * &lt;prefix&gt;x:{xK}:next          next minute the sweep of shard K reads (TTL renewed by the sweep)
+ * &lt;prefix&gt;x:{xK}:lease         the instance sweeping shard K (TTL the lease)
+ * &lt;prefix&gt;{throttle}:a:hash    failed sign-ins of an account (keyed hash of the name; TTL the window)
+ * &lt;prefix&gt;{throttle}:c:hash    failed sign-ins from a client address (keyed hash; TTL the window)
  * </pre>
  */
 final class RedisKeys {
+    /** Shards of the directory and of the expiry index. Fixed: changing it moves keys. */
+    static final int SHARDS = 16;
+    private static final String B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
     private final String prefix;
 
     RedisKeys(String prefix) {
         this.prefix = prefix;
+    }
+
+    String prefix() {
+        return prefix;
     }
 
     String session(SessionKey key) {
@@ -46,12 +60,9 @@ final class RedisKeys {
         return List.of(session(key), tombstone(key));
     }
 
+    /** The session, its tombstone and the revocation markers of its slot. */
     List<Object> loadKeys(SessionKey key) {
         return List.of(session(key), tombstone(key), notBefore(key.tag()));
-    }
-
-    String index(UserRef user) {
-        return prefix + "u:{" + user.tag() + "}" + user.username() + ":s";
     }
 
     /** Revocation markers of the slot {@code tag} (shared by the users whose tag it is). */
@@ -61,6 +72,15 @@ final class RedisKeys {
 
     String session(String tag, String handle) {
         return session(new SessionKey(tag, handle));
+    }
+
+    /** A user's account: also the user's session index and revocation marker. In the user's slot. */
+    String account(UserRef user) {
+        return prefix + "a:{" + user.tag() + "}" + user.username();
+    }
+
+    String account(String username) {
+        return account(new UserRef(SessionIds.userTag(username), username));
     }
 
     /** The count of anonymous sessions a client created in the current window; in the client's slot. */
@@ -76,16 +96,36 @@ final class RedisKeys {
         return prefix + "{throttle}:c:" + client;
     }
 
-    /** A lease that lets one instance do periodic work (e.g. the expiry sweep). */
-    String lease(String name) {
-        return prefix + "lease:" + name;
+    /** The shard (0 to {@value #SHARDS} - 1) of a slot tag: from its first character. */
+    static int shardOf(String tag) {
+        int v = B64.indexOf(tag.charAt(0));
+        return Math.max(0, v) % SHARDS;
     }
 
-    String user(String username) {
-        return prefix + "{users}:u:" + username;
+    /** The directory shard that lists a user name. */
+    String directory(String username) {
+        return directoryShard(shardOf(SessionIds.userTag(username)));
     }
 
-    String allUsers() {
-        return prefix + "{users}:all";
+    String directoryShard(int shard) {
+        return prefix + "d:{d" + shard + "}";
+    }
+
+    /** The expiry list of one bucket of deadlines, in its shard. */
+    String expiry(int shard, long minute) {
+        return prefix + "x:{x" + shard + "}:" + minute;
+    }
+
+    /** Signed-in sessions of a shard. */
+    String count(int shard) {
+        return prefix + "x:{x" + shard + "}:n";
+    }
+
+    String sweepNext(int shard) {
+        return prefix + "x:{x" + shard + "}:next";
+    }
+
+    String sweepLease(int shard) {
+        return prefix + "x:{x" + shard + "}:lease";
     }
 }

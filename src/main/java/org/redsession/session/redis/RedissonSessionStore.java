@@ -1,25 +1,20 @@
 package org.redsession.session.redis;
 
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Function;
+import java.util.function.Consumer;
 import java.util.logging.Logger;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-import org.redisson.api.RFuture;
-import org.redisson.api.RBatch;
-import org.redisson.api.RScoredSortedSetAsync;
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
-import org.redisson.client.RedisException;
-import org.redisson.client.codec.StringCodec;
 import org.redsession.config.RedisSettings;
 import org.redsession.config.SecuritySettings;
 import org.redsession.config.SessionSettings;
@@ -51,6 +46,8 @@ public class RedissonSessionStore implements SessionStore {
     private int maxPerUser;
     private int maxNewPerClient;
     private long newSessionWindowMillis;
+    private long lingerMillis;
+    private ExpiryIndex expiry;
 
     /** For CDI. */
     public RedissonSessionStore() {
@@ -65,6 +62,13 @@ public class RedissonSessionStore implements SessionStore {
     /** For tests: with a limit of {@code maxNewPerClient} anonymous sessions per client and window (0 = none). */
     RedissonSessionStore(RedissonClient redisson, String keyPrefix, long tombstoneTtlMillis, long userKeysTtlMillis,
             int maxPerUser, int maxNewPerClient, long newSessionWindowMillis) {
+        this(redisson, keyPrefix, tombstoneTtlMillis, userKeysTtlMillis, maxPerUser, maxNewPerClient,
+                newSessionWindowMillis, lingerFor(Duration.ofSeconds(10)));
+    }
+
+    /** For tests: with the linger of expired sessions given. */
+    RedissonSessionStore(RedissonClient redisson, String keyPrefix, long tombstoneTtlMillis, long userKeysTtlMillis,
+            int maxPerUser, int maxNewPerClient, long newSessionWindowMillis, long lingerMillis) {
         this.redisson = redisson;
         this.keys = new RedisKeys(keyPrefix);
         this.tombstoneTtlMillis = tombstoneTtlMillis;
@@ -72,6 +76,9 @@ public class RedissonSessionStore implements SessionStore {
         this.maxPerUser = maxPerUser;
         this.maxNewPerClient = maxNewPerClient;
         this.newSessionWindowMillis = newSessionWindowMillis;
+        this.lingerMillis = lingerMillis;
+        this.expiry = new ExpiryIndex(redisson, keys, lingerMillis, tombstoneTtlMillis,
+                userKeysTtlMillis + lingerMillis + 3_600_000L);
     }
 
     @Inject
@@ -82,12 +89,23 @@ public class RedissonSessionStore implements SessionStore {
         maxPerUser = sessionSettings.maxPerUser();
         maxNewPerClient = securitySettings.maxNewSessionsPerClient();
         newSessionWindowMillis = securitySettings.newSessionWindow().toMillis();
+        lingerMillis = lingerFor(sessionSettings.sweepInterval());
+        expiry = new ExpiryIndex(redisson, keys, lingerMillis, tombstoneTtlMillis,
+                userKeysTtlMillis + lingerMillis + 3_600_000L);
+    }
+
+    /**
+     * How long an expired session stays in Redis (unreadable) for the sweep to announce it: a sweep interval, plus a
+     * bucket of deadlines and the time a bucket settles, plus a minute of slack for a slow or restarted sweeper.
+     */
+    static long lingerFor(Duration sweepInterval) {
+        return sweepInterval.toMillis() + ExpiryIndex.BUCKET_MS + ExpiryIndex.SETTLE_MS + 60_000L;
     }
 
     @Override
     public Loaded load(SessionKey key) {
         List<Object> flat = Scripts.run(redisson, Scripts.LOAD, RScript.Mode.READ_ONLY, RScript.ReturnType.LIST,
-                keys.loadKeys(key));
+                keys.loadKeys(key), Long.toString(System.currentTimeMillis()));
         Map<String, String> fields = pairs(flat);
         if (fields.isEmpty()) {
             return Loaded.gone(null);
@@ -110,23 +128,25 @@ public class RedissonSessionStore implements SessionStore {
         UserRef user = w.user();
         List<Object> scriptKeys = new ArrayList<>(keys.sessionKeys(w.key()));
         scriptKeys.addAll(keys.sessionKeys(retired));
-        scriptKeys.add(user == null ? keys.session(w.key()) : keys.index(user));
+        scriptKeys.add(user == null ? keys.session(w.key()) : keys.account(user));
         scriptKeys.add(keys.notBefore(w.key().tag()));
         boolean limited = w.creator() != null && maxNewPerClient > 0;
         scriptKeys.add(limited ? keys.newSessions(w.creator()) : keys.session(w.key()));
+        long now = System.currentTimeMillis();
         List<Object> args = new ArrayList<>();
         args.add(mode);
         args.add(Long.toString(w.ttlMillis()));
         args.add(Long.toString(tombstoneTtlMillis));
         args.add(user == null ? "" : user.username());
         args.add(Long.toString(w.loginTime()));
-        args.add(Long.toString(System.currentTimeMillis()));
+        args.add(Long.toString(now));
         args.add(w.key().hash());
         args.add("rotate".equals(mode) ? retired.hash() : "");
         args.add(Integer.toString(maxPerUser));
         args.add(Long.toString(userKeysTtlMillis));
         args.add(limited ? Integer.toString(maxNewPerClient) : "0");
         args.add(Long.toString(newSessionWindowMillis));
+        args.add(Long.toString(lingerMillis));
         args.add(Integer.toString(w.set().size()));
         w.set().forEach((f, v) -> {
             args.add(f);
@@ -149,17 +169,25 @@ public class RedissonSessionStore implements SessionStore {
         }
         Map<String, String> incremented = new LinkedHashMap<>();
         List<String> evicted = new ArrayList<>();
+        boolean signedIn = false;
+        boolean earlier = false;
         for (int i = 0; i + 1 < flat.size(); i += 2) {
             String k = String.valueOf(flat.get(i));
             if ("#evicted".equals(k)) {
                 evicted.add(String.valueOf(flat.get(i + 1)));
+            } else if ("#new".equals(k)) {
+                signedIn = true;
+            } else if ("#earlier".equals(k)) {
+                earlier = true;
             } else {
                 incremented.put(k, String.valueOf(flat.get(i + 1)));
             }
         }
+        int ended = 0;
         if (!evicted.isEmpty() && user != null) {
             try {
-                int n = deleteMany(user, evicted, "evicted");
+                ended = deleteMany(user, evicted, "evicted", false);
+                int n = ended;
                 LOG.info(() -> "Per-user session limit: ended " + n + " older session(s)");
             } catch (SessionStoreUnavailableException e) {
                 // The session is stored: the sign-in stands. The sessions to end are still in the index, so the
@@ -167,6 +195,16 @@ public class RedissonSessionStore implements SessionStore {
                 LOG.warning(() -> "Per-user session limit: ending " + evicted.size()
                         + " older session(s) failed; the next sign-in retries (" + e.getMessage() + ")");
             }
+        }
+        long countDelta = (signedIn ? 1 : 0) - ended;
+        if (w.create() || !"update".equals(mode) || earlier) {
+            // A key that is new to the store, or whose deadline moved earlier than where it is indexed: index its
+            // deadline, so the sweep finds it when it expires, and count the signed-in sessions this write started
+            // and ended, in one call that the request does not wait for. (A later deadline needs nothing: the sweep
+            // moves the entry when its old bucket comes due.)
+            expiry.index(w.key(), user, now + w.ttlMillis(), countDelta);
+        } else if (countDelta != 0) {
+            expiry.count(w.key().tag(), countDelta);
         }
         return Optional.of(incremented);
     }
@@ -186,25 +224,31 @@ public class RedissonSessionStore implements SessionStore {
 
     private boolean delete(SessionKey key, UserRef user, String reason, boolean onlyIfLive) {
         List<Object> scriptKeys = new ArrayList<>(keys.sessionKeys(key));
-        scriptKeys.add(user == null ? keys.session(key) : keys.index(user));
+        scriptKeys.add(user == null ? keys.session(key) : keys.account(user));
         Long existed = Scripts.run(redisson, Scripts.DELETE, RScript.Mode.READ_WRITE, RScript.ReturnType.LONG,
                 scriptKeys, reason, Long.toString(tombstoneTtlMillis), user == null ? "" : key.hash(),
                 onlyIfLive ? "1" : "0");
-        return existed != null && existed > 0;
+        boolean done = existed != null && existed > 0;
+        if (done && user != null) {
+            expiry.count(key.tag(), -1);
+        }
+        return done;
     }
 
     @Override
     public List<SessionSummary> sessionsOf(UserRef user) {
+        long now = System.currentTimeMillis();
         List<Object> handles = Scripts.run(redisson, Scripts.LIST, RScript.Mode.READ_WRITE, RScript.ReturnType.LIST,
-                List.of(keys.index(user)), Long.toString(System.currentTimeMillis()));
+                List.of(keys.account(user)), Long.toString(now));
         if (handles.isEmpty()) {
             return List.of();
         }
         List<Object> scriptKeys = new ArrayList<>();
-        scriptKeys.add(keys.index(user));
+        scriptKeys.add(keys.account(user));
         scriptKeys.add(keys.notBefore(user.tag()));
         List<Object> args = new ArrayList<>();
         args.add(user.username());
+        args.add(Long.toString(now));
         for (Object h : handles) {
             scriptKeys.add(keys.session(user.tag(), String.valueOf(h)));
             args.add(String.valueOf(h));
@@ -223,15 +267,19 @@ public class RedissonSessionStore implements SessionStore {
     public boolean revoke(UserRef user, String handle, String reason) {
         SessionKey key = new SessionKey(user.tag(), handle);
         Long done = Scripts.run(redisson, Scripts.REVOKE, RScript.Mode.READ_WRITE, RScript.ReturnType.LONG,
-                List.of(keys.index(user), keys.session(key), keys.tombstone(key)), handle, reason,
+                List.of(keys.account(user), keys.session(key), keys.tombstone(key)), handle, reason,
                 Long.toString(tombstoneTtlMillis));
-        return done != null && done == 1;
+        boolean revoked = done != null && done == 1;
+        if (revoked) {
+            expiry.count(user.tag(), -1);
+        }
+        return revoked;
     }
 
     @Override
     public int revokeAll(UserRef user, long notBefore, String reason, String keep) {
         List<Object> handles = Scripts.run(redisson, Scripts.REVOKE_ALL, RScript.Mode.READ_WRITE, RScript.ReturnType.LIST,
-                List.of(keys.notBefore(user.tag()), keys.index(user)), user.username(), notBefore + "|" + reason,
+                List.of(keys.notBefore(user.tag()), keys.account(user)), user.username(), notBefore + "|" + reason,
                 Long.toString(userKeysTtlMillis));
         List<String> toDelete = new ArrayList<>();
         for (Object h : handles) {
@@ -244,12 +292,17 @@ public class RedissonSessionStore implements SessionStore {
 
     /** Ends these sessions of the user (tombstones with the reason) and removes them from the index. */
     int deleteMany(UserRef user, List<String> handles, String reason) {
+        return deleteMany(user, handles, reason, true);
+    }
+
+    /** @param count whether to take the ended sessions off the count of signed-in sessions here (else the caller does) */
+    private int deleteMany(UserRef user, List<String> handles, String reason, boolean count) {
         int deleted = 0;
         // Bounded scripts: a user with very many sessions is handled in slices of 500.
         for (int from = 0; from < handles.size(); from += 500) {
             List<String> slice = handles.subList(from, Math.min(handles.size(), from + 500));
             List<Object> scriptKeys = new ArrayList<>();
-            scriptKeys.add(keys.index(user));
+            scriptKeys.add(keys.account(user));
             List<Object> args = new ArrayList<>();
             args.add(reason);
             args.add(Long.toString(tombstoneTtlMillis));
@@ -263,50 +316,20 @@ public class RedissonSessionStore implements SessionStore {
                     scriptKeys, args.toArray());
             deleted += n == null ? 0 : n.intValue();
         }
+        if (deleted > 0 && count) {
+            expiry.count(user.tag(), -deleted);
+        }
         return deleted;
     }
 
     @Override
-    public long countSessions(Collection<UserRef> users) {
-        double now = System.currentTimeMillis();
-        return sumOverIndexes(users, index -> index.countAsync(now, false, Double.POSITIVE_INFINITY, true));
+    public long countSignedIn() {
+        return expiry.countSignedIn();
     }
 
     @Override
-    public long pruneExpired(Collection<UserRef> users) {
-        double now = System.currentTimeMillis();
-        return sumOverIndexes(users, index -> index.removeRangeByScoreAsync(Double.NEGATIVE_INFINITY, true, now, false));
-    }
-
-    /** Runs one command per user index in a single pipelined batch and adds up the numbers it returns. */
-    private long sumOverIndexes(Collection<UserRef> users,
-            Function<RScoredSortedSetAsync<String>, RFuture<? extends Number>> command) {
-        if (users.isEmpty()) {
-            return 0;
-        }
-        try {
-            RBatch batch = redisson.createBatch();
-            for (UserRef user : users) {
-                command.apply(batch.getScoredSortedSet(keys.index(user), StringCodec.INSTANCE));
-            }
-            long total = 0;
-            for (Object n : batch.execute().getResponses()) {
-                total += ((Number) n).longValue();
-            }
-            return total;
-        } catch (RedisException e) {
-            throw Scripts.unavailable(e);
-        }
-    }
-
-    @Override
-    public boolean tryLease(String name, long ttlMillis) {
-        try {
-            return redisson.<String>getBucket(keys.lease(name), StringCodec.INSTANCE)
-                    .setIfAbsent("held", java.time.Duration.ofMillis(ttlMillis));
-        } catch (RedisException e) {
-            throw Scripts.unavailable(e);
-        }
+    public int sweepExpired(String owner, Consumer<ExpiredSession> announce) {
+        return expiry.sweep(owner, announce);
     }
 
     private static String blankToNull(Object o) {

@@ -31,6 +31,12 @@ final class Scripts {
     static final String CREATE_USER = read("create-user.lua");
     static final String DELETE_USER = read("delete-user.lua");
     static final String UPDATE_PASSWORD = read("update-password.lua");
+    static final String EXPIRY_PUSH = read("expiry-push.lua");
+    static final String EXPIRY_CLAIM = read("expiry-claim.lua");
+    static final String EXPIRY_ACK = read("expiry-ack.lua");
+    static final String EXPIRY_PROGRESS = read("expiry-progress.lua");
+    static final String LEASE = read("lease.lua");
+    static final String COUNT = read("count.lua");
 
     private Scripts() {
     }

@@ -9,11 +9,14 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Any;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
+import jakarta.servlet.ServletContext;
 import jakarta.servlet.http.HttpSessionAttributeListener;
 import jakarta.servlet.http.HttpSessionBindingEvent;
 import jakarta.servlet.http.HttpSessionEvent;
 import jakarta.servlet.http.HttpSessionIdListener;
 import jakarta.servlet.http.HttpSessionListener;
+
+import org.redsession.session.ExpiredSession;
 
 /**
  * Delivers Servlet session events to the application's listeners. The container only knows its own sessions, so
@@ -25,6 +28,8 @@ import jakarta.servlet.http.HttpSessionListener;
 public class SessionListeners {
     private static final Logger LOG = Logger.getLogger(SessionListeners.class.getName());
 
+    @Inject
+    ServletContext context;
     @Inject
     @Any
     Instance<HttpSessionListener> lifecycle;
@@ -41,6 +46,14 @@ public class SessionListeners {
 
     void destroyed(HttpSessionEvent e) {
         each(lifecycle, l -> l.sessionDestroyed(e));
+    }
+
+    /**
+     * Announces a session that ended by timeout (found by the expiry sweep, once across all instances): {@code
+     * sessionDestroyed} with a read-only view whose id is the session's opaque handle.
+     */
+    public void expired(ExpiredSession session) {
+        destroyed(new HttpSessionEvent(new ExpiredHttpSession(session, context)));
     }
 
     void idChanged(HttpSessionEvent e, String oldId) {

@@ -62,13 +62,6 @@ public class SessionManagerProducer {
             }
 
             @Override
-            public void foundGone(String reason) {
-                if ("expired".equals(reason)) {
-                    metrics.expired(1);
-                }
-            }
-
-            @Override
             public void cookieRejected() {
                 metrics.cookieRejected();
             }

@@ -1,9 +1,9 @@
 -- Ends a session: deletes it, leaves a tombstone with the reason and removes it from its user's index.
--- KEYS[1] session hash, KEYS[2] its tombstone, KEYS[3] the user's session index (or the hash again when none)
+-- KEYS[1] session hash, KEYS[2] its tombstone, KEYS[3] the user's account (holds the index; or the hash again when none)
 -- ARGV[1] reason, ARGV[2] tombstone TTL ms, ARGV[3] handle in the index ('' = none), ARGV[4] '1' = only if the
 -- session still exists (else nothing is written: an ended session keeps its tombstone and reason)
 local existed = redis.call('DEL', KEYS[1])
 if existed == 0 and ARGV[4] == '1' then return 0 end
 redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
-if ARGV[3] ~= '' then redis.call('ZREM', KEYS[3], ARGV[3]) end
+if ARGV[3] ~= '' then redis.call('HDEL', KEYS[3], 's:' .. ARGV[3]) end
 return existed

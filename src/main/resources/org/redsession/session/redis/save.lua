@@ -1,14 +1,18 @@
 -- Applies one request's changes to one session atomically, and keeps its user's session index in step.
 -- KEYS[1] session hash, KEYS[2] its tombstone, KEYS[3] retired hash (rotation), KEYS[4] retired tombstone,
--- KEYS[5] the user's session index (zset handle -> idle deadline), KEYS[6] revocation markers of the slot,
--- KEYS[7] the creating client's count of new anonymous sessions in the current window
--- ARGV[1] mode: create | update | rotate; ARGV[2] TTL ms; ARGV[3] tombstone TTL ms; ARGV[4] user ('' = none);
--- ARGV[5] sign-in time ms; ARGV[6] now ms; ARGV[7] handle; ARGV[8] retired handle; ARGV[9] max sessions per user;
--- ARGV[10] index TTL ms; ARGV[11] max new anonymous sessions per client and window ('0' = not limited);
--- ARGV[12] window ms; then: n, n field/value pairs to set; m, m fields to delete; k, k field/delta pairs to add.
--- Returns {'#gone'} when nothing was written (the session ended or was revoked meanwhile: no resurrection),
+-- KEYS[5] the user's account (its fields s:<handle> -> deadline are the user's session index), KEYS[6] revocation
+-- markers of the slot, KEYS[7] the creating client's count of new anonymous sessions in the current window
+-- ARGV[1] mode: create | update | rotate; ARGV[2] TTL ms (to the deadline); ARGV[3] tombstone TTL ms; ARGV[4] user
+-- ('' = none); ARGV[5] sign-in time ms; ARGV[6] now ms; ARGV[7] handle; ARGV[8] retired handle; ARGV[9] max sessions
+-- per user; ARGV[10] index TTL ms (used when the user has no account); ARGV[11] max new anonymous sessions per client
+-- and window ('0' = not limited); ARGV[12] window ms; ARGV[13] linger ms (a session stays this long past its
+-- deadline #e, unreadable, so the expiry sweep can announce it); then: n, n field/value pairs to set; m, m fields to
+-- delete; k, k field/delta pairs to add.
+-- Returns {'#gone'} when nothing was written (the session ended, expired or was revoked meanwhile: no resurrection),
 -- {'#limited', ms} when the client created too many sessions in the window (nothing written; ms until it ends), else
--- the incremented fields and their new values, then '#evicted' and the handles of sessions evicted by the limit.
+-- the incremented fields and their new values, then '#evicted' and the handles of sessions evicted by the limit, and
+-- '#new' '1' when this write signed the session in (it was anonymous or new), '#earlier' and the old deadline when it
+-- moved the deadline earlier.
 local CHUNK = 500
 
 -- HSET/HDEL in chunks: Lua's unpack() refuses a few thousand values at once.
@@ -22,6 +26,12 @@ local function each_chunk(cmd, list, first, last, step)
 end
 
 local mode, user = ARGV[1], ARGV[4]
+local now = tonumber(ARGV[6])
+local function expired(key)
+  local e = redis.call('HGET', key, '#e')
+  return e and (tonumber(e) or 0) <= now
+end
+local wasSignedIn = false
 if user ~= '' then
   local marker = redis.call('HGET', KEYS[6], user)
   if marker then
@@ -32,13 +42,17 @@ end
 if mode == 'create' then
   if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[2]) == 1 then return {'#gone'} end
 elseif mode == 'rotate' then
+  if expired(KEYS[3]) then return {'#gone'} end
   local old = redis.call('HGETALL', KEYS[3])
   if #old == 0 then return {'#gone'} end
+  wasSignedIn = redis.call('HEXISTS', KEYS[3], '#u') == 1
   redis.call('DEL', KEYS[3])
   redis.call('SET', KEYS[4], 'rotated', 'PX', ARGV[3])
   each_chunk('HSET', old, 1, #old, 2)
-elseif redis.call('EXISTS', KEYS[1]) == 0 then
+elseif redis.call('EXISTS', KEYS[1]) == 0 or expired(KEYS[1]) then
   return {'#gone'}
+else
+  wasSignedIn = redis.call('HEXISTS', KEYS[1], '#u') == 1
 end
 if mode == 'create' and ARGV[11] ~= '0' then
   -- A fixed window per client: the first creation starts it; beyond the limit nothing is stored until it ends.
@@ -53,7 +67,7 @@ if mode == 'create' and ARGV[11] ~= '0' then
     return {'#limited', tostring(left)}
   end
 end
-local i = 13
+local i = 14
 local n = tonumber(ARGV[i])
 i = i + 1
 if n > 0 then
@@ -94,28 +108,49 @@ for _ = 1, n do
   out[#out + 1] = field
   out[#out + 1] = updated
 end
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
+local deadline = now + tonumber(ARGV[2])
+local previous = tonumber(redis.call('HGET', KEYS[1], '#e') or '')
+if mode == 'update' and previous and deadline < previous then
+  -- The deadline moved earlier (a shorter max inactive interval): the caller indexes it again.
+  out[#out + 1] = '#earlier'
+  out[#out + 1] = tostring(previous)
+end
+redis.call('HSET', KEYS[1], '#e', deadline)
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]) + tonumber(ARGV[13]))
 if user ~= '' then
-  local now = tonumber(ARGV[6])
-  if ARGV[8] ~= '' then redis.call('ZREM', KEYS[5], ARGV[8]) end
-  redis.call('ZADD', KEYS[5], now + tonumber(ARGV[2]), ARGV[7])
-  redis.call('PEXPIRE', KEYS[5], ARGV[10])
+  if ARGV[8] ~= '' then redis.call('HDEL', KEYS[5], 's:' .. ARGV[8]) end
+  redis.call('HSET', KEYS[5], 's:' .. ARGV[7], deadline)
+  if redis.call('HEXISTS', KEYS[5], 'pw') == 0 then redis.call('PEXPIRE', KEYS[5], ARGV[10]) end
   if mode ~= 'update' then
-    -- A new sign-in: drop entries whose idle deadline passed, then end the least recently active beyond the limit.
-    redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now)
-    local extra = redis.call('ZCARD', KEYS[5]) - tonumber(ARGV[9])
-    if extra > 0 then
-      -- The lowest scores, never the session being signed in (its deadline may be short, e.g. capped by its
-      -- absolute deadline, yet it is the newest). They stay in the index until the caller's delete-many has ended
-      -- them, so an eviction that fails (Redis timed out in between) is done again by the next sign-in.
-      for _, handle in ipairs(redis.call('ZRANGE', KEYS[5], 0, extra)) do
-        if extra > 0 and handle ~= ARGV[7] then
-          out[#out + 1] = '#evicted'
-          out[#out + 1] = handle
-          extra = extra - 1
+    -- A new sign-in: drop entries whose deadline passed, then end the least recently active beyond the limit.
+    local all = redis.call('HGETALL', KEYS[5])
+    local live = {}
+    for j = 1, #all, 2 do
+      if string.sub(all[j], 1, 2) == 's:' then
+        local d = tonumber(all[j + 1]) or 0
+        if d <= now then
+          redis.call('HDEL', KEYS[5], all[j])
+        elseif all[j] ~= 's:' .. ARGV[7] then
+          -- Never the session being signed in (its deadline may be short, e.g. capped by its absolute deadline, yet
+          -- it is the newest).
+          live[#live + 1] = {d, string.sub(all[j], 3)}
         end
       end
     end
+    local extra = #live + 1 - tonumber(ARGV[9])
+    if extra > 0 then
+      -- The earliest deadlines: the least recently active. They stay in the index until the caller's delete-many
+      -- has ended them, so an eviction that fails (Redis timed out in between) is done again by the next sign-in.
+      table.sort(live, function(a, b) return a[1] < b[1] end)
+      for j = 1, extra do
+        out[#out + 1] = '#evicted'
+        out[#out + 1] = live[j][2]
+      end
+    end
+  end
+  if not wasSignedIn then
+    out[#out + 1] = '#new'
+    out[#out + 1] = '1'
   end
 end
 return out

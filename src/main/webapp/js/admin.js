@@ -1,4 +1,5 @@
-// The admin page: live statistics, users (list, create, delete), one user's sessions (list, sign out all).
+// The admin page: live statistics, users (one page at a time, search by name prefix; create, delete), one user's
+// sessions (list, sign out all).
 
 import { api } from './api.js';
 import { SessionKeeper } from './session.js';
@@ -65,24 +66,169 @@ async function loadStats() {
 
 // ---- users ----------------------------------------------------------------------------------------------------
 
+const PAGE_SIZE = 25;
+const SEARCH_DELAY_MS = 300;
+// What the API accepts as a name prefix: characters of user names, at most 64.
+const NAME_PART = /^[A-Za-z0-9._@-]{0,64}$/;
+
+/**
+ * The page of users shown: the name prefix searched for, the page's cursor (null for the first page) and the
+ * position of its first user, the pages before it (for Previous), the cursor of the next page (null on the last) and
+ * how many users the page shows. It changes only when a page has been loaded.
+ */
+const shown = { prefix: '', cursor: null, offset: 0, previous: [], next: null, count: 0 };
+let usersLoad = 0;
+let searchTimer = 0;
+
 function userOf(entry) {
   return typeof entry === 'string' ? { username: entry, roles: [] } : entry;
 }
 
-async function loadUsers() {
+/**
+ * Loads and shows one page of users (by default the page shown, again). An answer that arrives after a newer load
+ * started is dropped. Resolves to false when the page could not be loaded (the previous one stays, with a message).
+ */
+async function loadUsers(page = shown) {
   const status = $('users-status');
-  let users;
-  try {
-    users = listOf(await api('GET', '/api/admin/users'), 'users').map(userOf);
-  } catch (e) {
-    say(status, `Users cannot be listed: ${e.message}`, 'error');
-    return;
+  const table = $('users-table');
+  const load = ++usersLoad;
+  const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
+  if (page.prefix) {
+    query.set('prefix', page.prefix);
   }
-  users.sort((a, b) => String(a.username).localeCompare(String(b.username)));
+  if (page.cursor) {
+    query.set('cursor', page.cursor);
+  }
+  table.setAttribute('aria-busy', 'true');
+  let answer;
+  let total;
+  try {
+    [answer, total] = await Promise.all([api('GET', `/api/admin/users?${query}`), userCount(page.prefix)]);
+  } catch (e) {
+    if (load === usersLoad) {
+      table.removeAttribute('aria-busy');
+      say(status, `Users cannot be listed: ${e.message}`, 'error');
+    }
+    return false;
+  }
+  if (load !== usersLoad) {
+    return false;
+  }
+  const users = listOf(answer, 'users').map(userOf);
+  Object.assign(shown, {
+    prefix: page.prefix,
+    cursor: page.cursor,
+    offset: page.offset,
+    previous: page.previous,
+    next: answer && typeof answer.next === 'string' && answer.next ? answer.next : null,
+    count: users.length,
+  });
+  // The server's name order: pages continue one another, so the rows are not sorted again here.
   $('users-body').replaceChildren(...users.map(userRow));
+  table.removeAttribute('aria-busy');
+  $('users-range').textContent = rangeText(total);
+  $('users-previous').disabled = shown.previous.length === 0;
+  $('users-next').disabled = !shown.next;
   if (status.dataset.kind !== 'success') {
     say(status, '');
   }
+  return true;
+}
+
+/** The number of users (for "of N"), or null when a search is on or the statistics cannot be read. */
+async function userCount(prefix) {
+  if (prefix) {
+    return null;
+  }
+  try {
+    const stats = await api('GET', '/api/admin/stats');
+    return stats && Number.isInteger(stats.users) ? stats.users : null;
+  } catch (e) {
+    return null; // the range line does without the total
+  }
+}
+
+/** "Users 26–50 of 249", "Users 26–50" when the total is unknown, or why the page is empty. */
+function rangeText(total) {
+  const search = shown.prefix ? ` whose name starts with “${shown.prefix}”` : '';
+  if (shown.count === 0) {
+    return shown.offset > 0 ? 'No more users.' : `No users${search}.`;
+  }
+  const first = shown.offset + 1;
+  const last = shown.offset + shown.count;
+  // On the last page the total is known exactly, search or not.
+  const of = shown.next === null ? last : total !== null && total >= last ? total : null;
+  const which = first === last ? `User ${numberFormat.format(first)}`
+    : `Users ${numberFormat.format(first)}–${numberFormat.format(last)}`;
+  return which + (of === null ? '' : ` of ${numberFormat.format(of)}`) + search;
+}
+
+async function nextPage() {
+  if (!shown.next) {
+    return;
+  }
+  await turnPage($('users-next'), {
+    prefix: shown.prefix,
+    cursor: shown.next,
+    offset: shown.offset + shown.count,
+    previous: [...shown.previous, { cursor: shown.cursor, offset: shown.offset }],
+  });
+}
+
+async function previousPage() {
+  const back = shown.previous.at(-1);
+  if (!back) {
+    return;
+  }
+  await turnPage($('users-previous'), {
+    prefix: shown.prefix, cursor: back.cursor, offset: back.offset, previous: shown.previous.slice(0, -1),
+  });
+}
+
+/** Loads another page; focus stays on the button pressed or, when it is now disabled, goes to the other one. */
+async function turnPage(button, page) {
+  const loaded = await loadUsers(page);
+  const focus = document.activeElement;
+  if (loaded && button.disabled && (focus === button || focus === document.body || !focus)) {
+    const other = button.id === 'users-next' ? $('users-previous') : $('users-next');
+    (other.disabled ? $('users-range') : other).focus();
+  }
+  await activity();
+}
+
+/** Shows the first page of the users whose name starts with the search box's text. */
+async function search(event) {
+  if (event) {
+    event.preventDefault();
+  }
+  window.clearTimeout(searchTimer);
+  const input = $('users-prefix');
+  const error = $('users-prefix-error');
+  const prefix = input.value.trim();
+  if (!NAME_PART.test(prefix)) {
+    const message = 'User names hold only letters, digits and . _ @ - (at most 64 of them).';
+    input.setAttribute('aria-invalid', 'true');
+    if (error.textContent !== message) {
+      say(error, message, 'error');
+    }
+    return;
+  }
+  input.removeAttribute('aria-invalid');
+  say(error, '');
+  if (!event && prefix === shown.prefix) {
+    return; // typing that did not change the search (a space at either end)
+  }
+  say($('users-status'), '');
+  await loadUsers({ prefix, cursor: null, offset: 0, previous: [] });
+  await activity();
+}
+
+/** Shows the users whose name starts with `prefix`, with the search box saying so. */
+async function searchFor(prefix) {
+  $('users-prefix').value = prefix;
+  $('users-prefix').removeAttribute('aria-invalid');
+  say($('users-prefix-error'), '');
+  await loadUsers({ prefix, cursor: null, offset: 0, previous: [] });
 }
 
 function userRow(user) {
@@ -135,6 +281,9 @@ async function deleteUser(name, button) {
     say(status, e.status === 404 ? `User ${name} no longer exists.` : e.message, 'error');
   }
   await loadUsers();
+  if (shown.count === 0 && shown.previous.length > 0) {
+    await previousPage(); // the page's last user was deleted
+  }
   await activity();
   $('refresh-users').focus();
 }
@@ -166,7 +315,8 @@ async function createUser(event) {
       { username: name, password: password.value, roles }));
     $('create-user-form').reset();
     say(ok, `User ${name} was created.`, 'success');
-    await loadUsers();
+    // The new user may be on any page: search for it, so that the list shows it (clearing the search shows all).
+    await searchFor(name);
     await activity();
   } catch (e) {
     const message = e.status === 409 ? `A user named ${name} already exists.` : e.message;
@@ -237,6 +387,13 @@ function closeSessions() {
 
 async function main() {
   $('create-user-form').addEventListener('submit', createUser);
+  $('users-search').addEventListener('submit', search);
+  $('users-prefix').addEventListener('input', () => {
+    window.clearTimeout(searchTimer);
+    searchTimer = window.setTimeout(search, SEARCH_DELAY_MS);
+  });
+  $('users-next').addEventListener('click', nextPage);
+  $('users-previous').addEventListener('click', previousPage);
   $('refresh-users').addEventListener('click', async (event) => {
     say($('users-status'), '');
     await busy(event.currentTarget, async () => {

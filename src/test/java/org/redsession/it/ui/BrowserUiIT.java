@@ -20,6 +20,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebElement;
 import org.redsession.testsupport.PayaraMicro;
 import org.redsession.testsupport.TestClient;
@@ -27,8 +28,8 @@ import org.redsession.testsupport.TestClient;
 /**
  * The pages in a real browser (Debian's headless Chromium through Selenium) against two Payara Micro instances on
  * the suite's Redis: signing in, the account page, the same user on the second instance, revocation from another
- * browser, sign out everywhere else, password change, the admin page, console and CSP cleanliness; plus the page
- * routing and security headers over plain HTTP.
+ * browser, sign out everywhere else, password change, the admin page (users page by page, search by name prefix),
+ * console and CSP cleanliness; plus the page routing and security headers over plain HTTP.
  */
 class BrowserUiIT {
     static PayaraMicro a;
@@ -74,6 +75,32 @@ class BrowserUiIT {
 
     private static List<WebElement> rows(Browser browser, String tbody) {
         return browser.driver.findElements(By.cssSelector("#" + tbody + " tr"));
+    }
+
+    /** The user names the admin page's list shows, in order. */
+    private static List<String> listedUsers(Browser browser) {
+        return rows(browser, "users-body").stream().map(r -> r.getDomAttribute("data-username")).toList();
+    }
+
+    /**
+     * Searches the admin page's user list for names starting with {@code name} (submitted with Enter) and waits until
+     * that user is listed: the list shows one page of users, so a user made by a test is found by searching.
+     */
+    private static void showUser(Browser browser, String name) {
+        browser.type("users-prefix", name);
+        browser.find("users-prefix").sendKeys(Keys.ENTER);
+        browser.waitUntil(name + " is listed", d -> !d.findElements(
+                By.cssSelector("#users-body tr[data-username='" + name + "']")).isEmpty());
+    }
+
+    /** Empties the admin page's search box as a user does (select all, delete), which lists all users again. */
+    private static void clearUserSearch(Browser browser) {
+        browser.find("users-prefix").sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.BACK_SPACE);
+    }
+
+    private static long pageHeight(Browser browser) {
+        return ((Number) ((JavascriptExecutor) browser.driver).executeScript(
+                "return Math.max(document.body.scrollHeight, document.documentElement.scrollHeight)")).longValue();
     }
 
     @Test
@@ -206,8 +233,7 @@ class BrowserUiIT {
         browser.waitForPage("/admin");
         browser.waitUntil("live statistics", d -> browser.visible("stat-activeSessions"));
         assertTrue(browser.text("stat-activeSessions").matches("[\\d,.]+"), () -> browser.text("stat-activeSessions"));
-        browser.waitUntil("the admin is listed", d -> !browser.driver.findElements(
-                By.cssSelector("#users-body tr[data-username='" + Ui.ADMIN + "']")).isEmpty());
+        showUser(browser, Ui.ADMIN);
         assertTrue(browser.visible("nav-admin"));
 
         String user = Ui.uniqueName("dora");
@@ -219,6 +245,7 @@ class BrowserUiIT {
         assertEquals("User " + user + " was created.", browser.text("create-ok"));
         browser.waitUntil("the new user is listed", d -> !browser.driver.findElements(
                 By.cssSelector("#users-body tr[data-username='" + user + "']")).isEmpty());
+        assertEquals(user, browser.find("users-prefix").getDomProperty("value"), "the list searches for the new user");
 
         browser.type("new-username", user);
         browser.type("new-user-password", Ui.PASSWORD);
@@ -255,7 +282,7 @@ class BrowserUiIT {
         browser.signIn(Ui.ADMIN, Ui.ADMIN_PASSWORD);
         browser.waitForPage("/admin");
         String row = "#users-body tr[data-username='" + user + "']";
-        browser.waitUntil("the user is listed", d -> !d.findElements(By.cssSelector(row)).isEmpty());
+        showUser(browser, user);
 
         browser.driver.findElement(By.cssSelector(row + " button[aria-label='Sessions of " + user + "']")).click();
         browser.waitUntil("the user's session is listed", d -> browser.visible("user-sessions")
@@ -277,6 +304,87 @@ class BrowserUiIT {
         TestClient.Res login = new TestClient(a.base()).postJson("api/auth/login", Json.createObjectBuilder()
                 .add("username", user).add("password", Ui.PASSWORD).build().toString());
         assertError(login, 401, "invalid_credentials");
+
+        browser.assertNoConsoleErrors();
+    }
+
+    @Test
+    void adminPagesThroughUsers_searchesByNamePrefix_andThePageStaysShort() {
+        TestClient admin = Ui.admin(a);
+        // A prefix no other user has (the trailing '-' keeps "page-x1-" from matching "page-x12-...").
+        String prefix = Ui.uniqueName("page") + "-";
+        List<String> made = new ArrayList<>();
+        for (int i = 1; i <= 30; i++) {
+            made.add(Ui.createUser(admin, prefix + String.format("%02d", i), Ui.PASSWORD));
+        }
+        String matching = " whose name starts with “" + prefix + "”";
+
+        Browser browser = browser();
+        browser.go("/admin");
+        browser.signIn(Ui.ADMIN, Ui.ADMIN_PASSWORD);
+        browser.waitForPage("/admin");
+        browser.waitUntil("the first page of all users", d -> browser.text("users-range").startsWith("Users 1–25 of "));
+        assertEquals(25, rows(browser, "users-body").size(), "one page of 25 users");
+        String range = browser.text("users-range");
+        long total = Long.parseLong(range.substring("Users 1–25 of ".length()).replaceAll("\\D", ""));
+        assertTrue(total >= made.size() + 1, () -> "the total counts every user: " + range);
+        assertFalse(browser.find("users-previous").isEnabled(), "no page before the first");
+        assertTrue(browser.find("users-next").isEnabled());
+        assertTrue(pageHeight(browser) < 3000, () -> "page height with " + total + " users: " + pageHeight(browser));
+
+        // Typing searches (after a pause): the users made here, 25 on the first page, in name order.
+        browser.find("users-prefix").sendKeys(prefix);
+        browser.waitUntil("the search's first page", d -> browser.text("users-range").equals("Users 1–25" + matching));
+        assertEquals(made.subList(0, 25), listedUsers(browser));
+        assertFalse(browser.find("users-previous").isEnabled());
+        assertTrue(browser.find("users-next").isEnabled());
+
+        browser.click("users-next");
+        browser.waitUntil("the search's second page",
+                d -> browser.text("users-range").equals("Users 26–30 of 30" + matching));
+        assertEquals(made.subList(25, 30), listedUsers(browser));
+        assertFalse(browser.find("users-next").isEnabled(), "no page after the last");
+        assertTrue(browser.find("users-previous").isEnabled());
+        assertEquals("users-previous", browser.driver.switchTo().activeElement().getDomAttribute("id"),
+                "focus leaves the disabled Next for Previous");
+
+        // Keyboard: Enter on the focused Previous goes back; focus then moves to Next.
+        browser.driver.switchTo().activeElement().sendKeys(Keys.ENTER);
+        browser.waitUntil("back on the first page", d -> browser.text("users-range").equals("Users 1–25" + matching));
+        assertEquals(made.subList(0, 25), listedUsers(browser));
+        assertFalse(browser.find("users-previous").isEnabled());
+        assertEquals("users-next", browser.driver.switchTo().activeElement().getDomAttribute("id"));
+
+        // A longer prefix narrows the list; Enter searches at once, from the first page.
+        browser.click("users-next");
+        browser.waitUntil("the second page again", d -> browser.text("users-range").startsWith("Users 26–30"));
+        browser.type("users-prefix", prefix + "1");
+        browser.find("users-prefix").sendKeys(Keys.ENTER);
+        browser.waitUntil("the narrower search",
+                d -> browser.text("users-range").equals("Users 1–10 of 10 whose name starts with “" + prefix + "1”"));
+        assertEquals(made.subList(9, 19), listedUsers(browser));
+        assertFalse(browser.find("users-previous").isEnabled());
+        assertFalse(browser.find("users-next").isEnabled());
+
+        browser.type("users-prefix", prefix + "9");
+        browser.find("users-prefix").sendKeys(Keys.ENTER);
+        browser.waitUntil("no match", d -> browser.text("users-range").equals(
+                "No users whose name starts with “" + prefix + "9”."));
+        assertTrue(rows(browser, "users-body").isEmpty());
+
+        // What cannot be part of a user name is refused in the page, not sent.
+        browser.type("users-prefix", "no such name");
+        browser.find("users-prefix").sendKeys(Keys.ENTER);
+        browser.waitUntil("the refused prefix is explained", d -> browser.visible("users-prefix-error"));
+        assertEquals("true", browser.find("users-prefix").getDomAttribute("aria-invalid"));
+        assertTrue(browser.find("users-prefix").getDomAttribute("aria-describedby").contains("users-prefix-error"));
+
+        // An empty search box lists every user again, from the first page.
+        clearUserSearch(browser);
+        browser.waitUntil("all users again", d -> browser.text("users-range").startsWith("Users 1–25 of "));
+        assertFalse(browser.visible("users-prefix-error"));
+        assertEquals(25, rows(browser, "users-body").size());
+        assertTrue(pageHeight(browser) < 3000, () -> "page height: " + pageHeight(browser));
 
         browser.assertNoConsoleErrors();
     }
@@ -309,11 +417,14 @@ class BrowserUiIT {
         browser.click("nav-admin");
         browser.waitForPage("/admin");
         browser.waitUntil("statistics", d -> browser.visible("stat-activeSessions"));
+        showUser(browser, Ui.ADMIN);
         browser.driver.findElement(By.cssSelector(
                 "#users-body tr[data-username='" + Ui.ADMIN + "'] button[aria-label='Sessions of " + Ui.ADMIN + "']"))
                 .click();
         browser.waitUntil("the admin's sessions", d -> rows(browser, "user-sessions-body").size() >= 3);
-        ((JavascriptExecutor) browser.driver).executeScript("window.scrollTo(0, 0)");
+        clearUserSearch(browser);
+        browser.waitUntil("all users again", d -> browser.text("users-range").matches("Users? 1(–\\d+)? of [\\d,]+"));
+        ((JavascriptExecutor) browser.driver).executeScript("document.activeElement.blur(); window.scrollTo(0, 0)");
         assertNoInlineCode(browser);
         browser.screenshot("admin");
 

@@ -16,7 +16,6 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -56,12 +55,16 @@ class RequestSessionTest {
                 new SessionPolicy(IDLE, ABSOLUTE, TOUCH, 16384, 65536), events, clock, "__Host-SID");
     }
 
-    /** Every write any test made: positive TTL that never reaches past the session's absolute deadline. */
+    /**
+     * Every write any test made: positive TTL that never reaches past the session's absolute deadline, which is
+     * derived from the creation time and never stored.
+     */
     @AfterEach
     void everyWriteHadAPositiveTtlWithinTheAbsoluteDeadline() {
         for (FakeStore.Save save : store.saves) {
             SessionWrite w = save.write();
             assertTrue(w.ttlMillis() > 0, "ttl " + w.ttlMillis());
+            assertFalse(w.set().containsKey(Fields.ABSOLUTE_DEADLINE), "the absolute deadline was stored: " + w.set());
             if (save.absoluteDeadline() != null) {
                 assertTrue(save.at() + w.ttlMillis() <= save.absoluteDeadline(),
                         "write at " + save.at() + " with ttl " + w.ttlMillis() + " outlives the absolute deadline "
@@ -252,9 +255,15 @@ class RequestSessionTest {
         assertEquals(ids.keyOf(s.id()), w.key());
         assertEquals("s:3 items", w.set().get("a:cart"));
         assertEquals(Long.toString(T0), w.set().get(Fields.CREATED));
-        assertEquals(Long.toString(T0 + ABSOLUTE.toMillis()), w.set().get(Fields.ABSOLUTE_DEADLINE));
-        assertEquals(Long.toString(T0), w.set().get(Fields.LAST_ACCESS));
+        // Only what cannot be derived is stored: no absolute deadline (#c + the configured timeout), no default idle
+        // timeout, no CSRF token, no sign-in time, and no last access while it is the creation time.
+        assertEquals(Set.of(Fields.CREATED, "a:cart"), w.set().keySet());
+        assertTrue(w.remove().isEmpty());
         assertEquals(IDLE.toMillis(), w.ttlMillis());
+        assertEquals(T0 + ABSOLUTE.toMillis(), s.absoluteDeadline());
+        assertEquals(IDLE.toSeconds(), s.maxInactiveSeconds());
+        assertNull(s.csrfToken(), "an anonymous session has no CSRF token");
+        assertEquals(0, s.authTime());
 
         String value = assertInstanceOf(CookieChange.Set.class, change).value();
         assertEquals(Optional.of(s.id()), ids.verify(value));
@@ -263,6 +272,8 @@ class RequestSessionTest {
         RequestSession next = request(value);
         assertEquals(Status.ANONYMOUS, next.status());
         assertEquals("3 items", next.current().getAttribute("cart"));
+        assertEquals(T0 + ABSOLUTE.toMillis(), next.current().absoluteDeadline(), "derived from #c when loaded");
+        assertEquals(IDLE.toSeconds(), next.current().maxInactiveSeconds());
     }
 
     @Test
@@ -381,7 +392,7 @@ class RequestSessionTest {
     // ---- login / change id ----------------------------------------------------------------------------------
 
     @Test
-    void loginOnExistingSession_rotatesTheId_tombstonesTheOldKey_andStoresIdentityAndCsrfToken() {
+    void loginOnExistingSession_rotatesTheId_tombstonesTheOldKey_storesTheIdentity_andDerivesTheCsrfToken() {
         UserRef alice = ids.userRef("alice");
         String oldCookie = newStoredSessionOutsideTheSlotOf(alice, "cart", "3 items");
         String oldId = idOf(oldCookie);
@@ -413,9 +424,11 @@ class RequestSessionTest {
         Map<String, String> stored = store.hashes.get(newKey);
         assertEquals("alice", stored.get(Fields.USER));
         assertEquals("admin,user", stored.get(Fields.ROLES));
-        assertNotNull(stored.get(Fields.CSRF));
-        assertTrue(stored.get(Fields.CSRF).length() >= 43);
-        assertEquals(Long.toString(T0), stored.get(Fields.AUTH_TIME));
+        assertFalse(stored.containsKey(Fields.CSRF), "the CSRF token of a fresh sign-in is derived, not stored");
+        assertFalse(stored.containsKey(Fields.AUTH_TIME), "signed in when created: the sign-in time is #c");
+        assertFalse(stored.containsKey(Fields.MAX_INACTIVE), "the default signed-in idle timeout is not stored");
+        assertFalse(stored.containsKey(Fields.ABSOLUTE_DEADLINE));
+        assertEquals(T0, s.authTime());
         assertEquals("198.51.100.7", stored.get(Fields.IP_ADDRESS));
         assertEquals("JUnit/5", stored.get(Fields.USER_AGENT));
         assertEquals("s:3 items", stored.get("a:cart"), "attributes move with the session");
@@ -423,7 +436,12 @@ class RequestSessionTest {
         RequestSession withNew = request(newCookie);
         assertEquals(Status.AUTHENTICATED, withNew.status());
         assertEquals(new SessionIdentity("alice", Set.of("user", "admin")), withNew.identity().orElseThrow());
-        assertEquals(stored.get(Fields.CSRF), withNew.current().csrfToken());
+        String token = withNew.current().csrfToken();
+        assertEquals(ids.csrfToken(newId), token, "the token derived from the new id");
+        assertTrue(token.matches("[A-Za-z0-9_-]{43}"), token);
+        assertEquals(s.csrfToken(), token, "the signing-in request sees the same token");
+        assertNotEquals(ids.csrfToken(oldId), token);
+        assertEquals(T0, withNew.current().authTime());
         assertEquals("3 items", withNew.current().getAttribute("cart"));
 
         RequestSession withOld = request(oldCookie);
@@ -471,12 +489,71 @@ class RequestSessionTest {
         String cookie1 = assertInstanceOf(CookieChange.Set.class, first.commit()).value();
         String token1 = request(cookie1).current().csrfToken();
 
+        advance(Duration.ofMinutes(1));
         RequestSession second = request(cookie1);
         second.login("alice", Set.of("user"), null, null);
         String cookie2 = assertInstanceOf(CookieChange.Set.class, second.commit()).value();
         String token2 = request(cookie2).current().csrfToken();
         assertNotNull(token1);
         assertNotEquals(token1, token2);
+        assertEquals(ids.csrfToken(idOf(cookie1)), token1);
+        assertEquals(ids.csrfToken(idOf(cookie2)), token2, "a fresh sign-in gets the token of its new id");
+        Map<String, String> stored = store.hashes.get(keyOf(cookie2));
+        assertFalse(stored.containsKey(Fields.CSRF), "the old token is not kept across a fresh sign-in");
+        assertEquals(Long.toString(T0 + 60_000), stored.get(Fields.AUTH_TIME),
+                "a sign-in later than the creation stores its time");
+        assertEquals(T0 + 60_000, request(cookie2).current().authTime());
+    }
+
+    @Test
+    void anAnonymousSession_hasNoCsrfToken_andChangeIdStoresNone() {
+        String cookie = newStoredSession("a", "b");
+        assertNull(request(cookie).current().csrfToken());
+        RequestSession rs = request(cookie);
+        rs.changeId();
+        String rotated = assertInstanceOf(CookieChange.Set.class, rs.commit()).value();
+        assertFalse(store.hashes.get(keyOf(rotated)).containsKey(Fields.CSRF));
+        assertNull(request(rotated).current().csrfToken());
+    }
+
+    @Test
+    void theCsrfToken_survivesChangeId_storedOnlyFromThen_andAFreshSignInReplacesIt() {
+        String cookie = signedIn("alice");
+        String token = request(cookie).current().csrfToken();
+        assertEquals(ids.csrfToken(idOf(cookie)), token);
+        assertFalse(store.hashes.get(keyOf(cookie)).containsKey(Fields.CSRF));
+
+        // The client holds the token of the old id: it keeps working under the new id, so it is stored now.
+        RequestSession rs = request(cookie);
+        String newId = rs.changeId();
+        assertEquals(token, rs.current().csrfToken(), "the token changed within the rotating request");
+        String rotated = assertInstanceOf(CookieChange.Set.class, rs.commit()).value();
+        assertEquals(newId, idOf(rotated));
+        assertEquals(token, store.hashes.get(keyOf(rotated)).get(Fields.CSRF));
+        assertEquals(token, request(rotated).current().csrfToken());
+        assertNotEquals(ids.csrfToken(newId), token);
+
+        // A second rotation keeps the same (stored) token rather than deriving one from the intermediate id.
+        RequestSession again = request(rotated);
+        again.changeId();
+        String twice = assertInstanceOf(CookieChange.Set.class, again.commit()).value();
+        assertEquals(token, request(twice).current().csrfToken());
+
+        // revokeOthers re-signs the session in under a new id and keeps the client's token too.
+        advance(Duration.ofSeconds(1));
+        RequestSession revoke = request(twice);
+        revoke.revokeOthers("password-changed");
+        String afterRevoke = assertInstanceOf(CookieChange.Set.class, revoke.commit()).value();
+        assertEquals(token, request(afterRevoke).current().csrfToken());
+        assertEquals(token, store.hashes.get(keyOf(afterRevoke)).get(Fields.CSRF));
+
+        // A fresh sign-in drops the kept token: the new one is derived from the new id.
+        RequestSession login = request(afterRevoke);
+        login.login("alice", Set.of("user"), null, null);
+        String signedInAgain = assertInstanceOf(CookieChange.Set.class, login.commit()).value();
+        assertFalse(store.hashes.get(keyOf(signedInAgain)).containsKey(Fields.CSRF));
+        assertEquals(ids.csrfToken(idOf(signedInAgain)), request(signedInAgain).current().csrfToken());
+        assertNotEquals(token, request(signedInAgain).current().csrfToken());
     }
 
     @Test
@@ -491,11 +568,17 @@ class RequestSessionTest {
         SessionWrite w = store.saves.get(0).write();
         assertTrue(w.create());
         assertEquals("bob", w.set().get(Fields.USER));
-        assertNotNull(w.set().get(Fields.CSRF));
+        assertEquals(Set.of(Fields.CREATED, Fields.USER, Fields.ROLES), w.set().keySet(),
+                "no #x, #i, #t, #l or #a: all derived");
+        assertTrue(w.remove().isEmpty());
+        assertEquals(T0, w.loginTime());
 
         RequestSession next = request(cookie);
         assertEquals(Status.AUTHENTICATED, next.status());
         assertEquals("bob", next.identity().orElseThrow().username());
+        assertEquals(ids.csrfToken(s.id()), next.current().csrfToken());
+        assertEquals(T0, next.current().authTime());
+        assertEquals(IDLE.toSeconds(), next.current().maxInactiveSeconds());
     }
 
     @Test
@@ -667,6 +750,7 @@ class RequestSessionTest {
         SessionManager shortLived = new SessionManager(store, ids, new AttributeCodec(Map.of()),
                 new SessionPolicy(Duration.ofMinutes(30), Duration.ofMinutes(45), TOUCH, 16384, 65536),
                 SessionEvents.NONE, clock, "__Host-SID");
+        store.absoluteTimeoutMillis = Duration.ofMinutes(45).toMillis();
         RequestSession first = shortLived.open(List.of());
         first.getOrCreate().setAttribute("a", 1);
         String cookie = assertInstanceOf(CookieChange.Set.class, first.commit()).value();
@@ -690,6 +774,55 @@ class RequestSessionTest {
                     "ttl " + save.write().ttlMillis() + " at +" + (save.at() - T0));
         }
         assertEquals(1, store.saves.get(6).write().ttlMillis());
+    }
+
+    @Test
+    void sweepExpired_announcesEachTimedOutSessionOnce_withDecodedAttributes_andTheTimeoutsThatWereNotStored() {
+        SessionManager strict = strictManager(); // anonymous sessions idle out after 5 minutes, signed-in after 30
+        RequestSession anon = strict.open(List.of());
+        anon.getOrCreate().setAttribute("cart", "3 items");
+        anon.current().setAttribute("n", 7);
+        String anonymous = assertInstanceOf(CookieChange.Set.class, anon.commit()).value();
+        store.hashes.get(keyOf(anonymous)).put("a:bad", "z:garbage");
+
+        RequestSession custom = strict.open(List.of());
+        custom.getOrCreate().setAttribute("x", 1);
+        custom.current().setMaxInactiveSeconds(120);
+        String shortOne = assertInstanceOf(CookieChange.Set.class, custom.commit()).value();
+
+        RequestSession login = strict.open(List.of());
+        login.login("alice", Set.of("user"), null, null);
+        login.current().setAttribute("theme", "dark");
+        String alice = assertInstanceOf(CookieChange.Set.class, login.commit()).value();
+        assertEquals(1, strict.countSignedIn());
+
+        List<ExpiredSession> announced = new ArrayList<>();
+        assertEquals(0, strict.sweepExpired("node-1", announced::add));
+        assertEquals(List.of(), announced);
+
+        advance(Duration.ofMinutes(2));
+        assertEquals(1, strict.sweepExpired("node-1", announced::add));
+        assertEquals(List.of(new ExpiredSession(SessionManager.handleOf(keyOf(shortOne)), null, T0, T0, 120,
+                Map.of("x", 1))), announced, "the stored custom idle timeout");
+
+        int quarantined = events.quarantined.get();
+        advance(Duration.ofMinutes(3));
+        assertEquals(1, strict.sweepExpired("node-1", announced::add));
+        assertEquals(new ExpiredSession(SessionManager.handleOf(keyOf(anonymous)), null, T0, T0, 300,
+                Map.of("cart", "3 items", "n", 7)), announced.get(1),
+                "no #i stored: the anonymous default; the unreadable attribute is left out");
+        assertEquals(quarantined + 1, events.quarantined.get());
+        assertEquals(0, strict.sweepExpired("node-1", announced::add), "each expiry is announced once");
+
+        advance(Duration.ofMinutes(25));
+        assertEquals(1, strict.sweepExpired("node-2", announced::add));
+        assertEquals(new ExpiredSession(SessionManager.handleOf(keyOf(alice)), "alice", T0, T0, (int) IDLE.toSeconds(),
+                Map.of("theme", "dark")), announced.get(2), "no #i stored: the signed-in default");
+        assertEquals(3, announced.size());
+        assertEquals(List.of("node-1", "node-1", "node-1", "node-1", "node-2"), store.sweeps);
+        assertEquals(0, strict.countSignedIn());
+        assertEquals(List.of(), strict.sessionsOf("alice"));
+        assertEquals("expired", strict.open(List.of(alice)).goneReason());
     }
 
     // ---- unreadable and oversized attributes ----------------------------------------------------------------
@@ -807,18 +940,31 @@ class RequestSessionTest {
         String cookie = assertInstanceOf(CookieChange.Set.class, rs.commit()).value();
         assertEquals(300, s.maxInactiveSeconds());
         assertEquals(Duration.ofMinutes(5).toMillis(), store.saves.get(0).write().ttlMillis());
+        assertFalse(store.hashes.get(keyOf(cookie)).containsKey(Fields.MAX_INACTIVE),
+                "the configured anonymous timeout is not stored");
+        assertEquals(300, strict.open(List.of(cookie)).current().maxInactiveSeconds());
 
         // The Servlet "never" (<= 0) means the configured timeout, which is the anonymous one here.
         RequestSession again = strict.open(List.of(cookie));
         again.current().setMaxInactiveSeconds(0);
         assertEquals(300, again.current().maxInactiveSeconds());
+        int saves = store.saveCount;
         again.commit();
+        assertEquals(saves, store.saveCount, "setting the default changes nothing to store");
+
+        // A touch after the touch interval reports the stored deadline, with the (not stored) anonymous timeout.
+        advance(TOUCH);
+        RequestSession touch = strict.open(List.of(cookie));
+        touch.current().markAccessed();
+        touch.commit();
 
         RequestSession login = strict.open(List.of(cookie));
         login.login("alice", Set.of("user"), null, null);
         String signedIn = assertInstanceOf(CookieChange.Set.class, login.commit()).value();
         SessionWrite w = store.saves.get(store.saves.size() - 1).write();
         assertEquals(IDLE.toMillis(), w.ttlMillis(), "a sign-in switches to the signed-in idle timeout");
+        assertFalse(store.hashes.get(keyOf(signedIn)).containsKey(Fields.MAX_INACTIVE),
+                "the signed-in timeout is the default: not stored either");
         SessionState after = strict.open(List.of(signedIn)).current();
         assertEquals(IDLE.toSeconds(), after.maxInactiveSeconds());
         assertEquals("1 item", after.getAttribute("cart"), "the anonymous attributes carried over");
@@ -831,6 +977,7 @@ class RequestSessionTest {
         s.setMaxInactiveSeconds(20); // shorter than twice the 60 s touch interval
         s.setAttribute("x", "y");
         String cookie = assertInstanceOf(CookieChange.Set.class, rs.commit()).value();
+        assertEquals("20", store.hashes.get(keyOf(cookie)).get(Fields.MAX_INACTIVE), "a non-default timeout is stored");
         store.resetCounts();
         advance(Duration.ofSeconds(9));
         RequestSession early = request(cookie);
@@ -843,6 +990,25 @@ class RequestSessionTest {
         late.commit();
         assertEquals(1, store.saveCount, "touched after half of the idle timeout, though the interval is 60 s");
         assertEquals(20_000, store.saves.get(0).write().ttlMillis());
+    }
+
+    @Test
+    void settingTheMaxInactiveIntervalBackToTheDefault_removesTheStoredValue() {
+        String cookie = newStoredSession("x", "y");
+        RequestSession custom = request(cookie);
+        custom.current().setMaxInactiveSeconds(600);
+        custom.commit();
+        assertEquals("600", store.hashes.get(keyOf(cookie)).get(Fields.MAX_INACTIVE));
+        assertEquals(600, request(cookie).current().maxInactiveSeconds());
+
+        RequestSession reset = request(cookie);
+        reset.current().setMaxInactiveSeconds((int) IDLE.toSeconds());
+        reset.commit();
+        SessionWrite w = store.saves.get(store.saves.size() - 1).write();
+        assertEquals(Set.of(Fields.MAX_INACTIVE), w.remove());
+        assertEquals(IDLE.toMillis(), w.ttlMillis());
+        assertFalse(store.hashes.get(keyOf(cookie)).containsKey(Fields.MAX_INACTIVE));
+        assertEquals(IDLE.toSeconds(), request(cookie).current().maxInactiveSeconds());
     }
 
     @Test
@@ -894,8 +1060,13 @@ class RequestSessionTest {
         assertEquals(Map.of(newKey.hash(), clock.millis() + IDLE.toMillis()), store.indexes.get(alice),
                 "indexed under the new handle with its idle deadline");
         assertEquals(Long.toString(T0), store.hashes.get(newKey).get(Fields.CREATED), "the session keeps its creation time");
-        assertEquals(Long.toString(T0 + ABSOLUTE.toMillis()), store.hashes.get(newKey).get(Fields.ABSOLUTE_DEADLINE));
-        assertEquals("1 item", request(cookie).current().getAttribute("cart"));
+        assertFalse(store.hashes.get(newKey).containsKey(Fields.ABSOLUTE_DEADLINE));
+        assertEquals(Long.toString(T0 + 60_000), store.hashes.get(newKey).get(Fields.AUTH_TIME),
+                "signed in a minute after the creation: the sign-in time is stored");
+        SessionState signedIn = request(cookie).current();
+        assertEquals(T0 + ABSOLUTE.toMillis(), signedIn.absoluteDeadline(), "the absolute deadline moves with #c");
+        assertEquals(T0 + 60_000, signedIn.authTime());
+        assertEquals("1 item", signedIn.getAttribute("cart"));
 
         RequestSession old = request(anonymous);
         assertEquals(Status.ENDED, old.status());
@@ -955,7 +1126,10 @@ class RequestSessionTest {
         // Signing in at (or after) the revocation time works.
         String fresh = signedIn("alice");
         assertEquals(Status.AUTHENTICATED, request(fresh).status());
-        assertEquals(2, manager.countSessions(List.of("alice")));
+        assertFalse(store.hashes.get(keyOf(fresh)).containsKey(Fields.AUTH_TIME),
+                "its sign-in time is its creation time (#c), which the marker is compared with");
+        assertEquals(List.of(SessionManager.handleOf(keyOf(kept)), SessionManager.handleOf(keyOf(fresh))).stream()
+                .sorted().toList(), manager.sessionsOf("alice").stream().map(SessionSummary::handle).sorted().toList());
     }
 
     @Test
@@ -981,7 +1155,8 @@ class RequestSessionTest {
         assertEquals("evicted", request(second).goneReason());
         assertEquals(Status.AUTHENTICATED, request(first).status());
         assertEquals(Status.AUTHENTICATED, request(third).status());
-        assertEquals(2, manager.countSessions(List.of("alice")));
+        assertEquals(2, manager.sessionsOf("alice").size());
+        assertEquals(2, manager.countSignedIn());
     }
 
     @Test
@@ -997,7 +1172,8 @@ class RequestSessionTest {
         assertEquals("alice", request(alices).identity().orElseThrow().username());
         assertEquals(List.of(keyOf(alices).hash()), store.indexed(ids.userRef("alice")));
         assertEquals(List.of(), store.indexed(ids.userRef("bob")));
-        assertEquals(0, manager.countSessions(List.of("bob")));
+        assertEquals(List.of(), manager.sessionsOf("bob"));
+        assertEquals(1, manager.countSignedIn(), "only alice's session is signed in");
     }
 
     @Test
@@ -1011,7 +1187,9 @@ class RequestSessionTest {
 
         assertEquals(List.of(new SessionSummary(h1, T0, T0, "192.0.2.1", "UA-1"),
                 new SessionSummary(h2, T0 + 60_000, T0 + 60_000, "192.0.2.2", "UA-2")), manager.sessionsOf("alice"));
-        assertEquals(3, manager.countSessions(List.of("alice", "bob", "nobody")));
+        assertEquals(3, manager.countSignedIn());
+        assertEquals(List.of(), manager.sessionsOf("nobody"));
+        assertEquals(16, h1.length(), "a handle is the 16-character key hash");
 
         assertFalse(manager.revoke("alice", SessionManager.handleOf(keyOf(b1)), "revoked"), "another user's session");
         assertFalse(manager.revoke("alice", "not-a-handle", "revoked"));
@@ -1026,7 +1204,7 @@ class RequestSessionTest {
         assertEquals(1, manager.revokeAll("alice", "admin"));
         assertEquals("admin", request(a2).goneReason());
         assertEquals(List.of(), manager.sessionsOf("alice"));
-        assertEquals(1, manager.countSessions(List.of("alice", "bob")));
+        assertEquals(1, manager.countSignedIn(), "bob's session is left");
     }
 
     // ---- support --------------------------------------------------------------------------------------------
@@ -1097,9 +1275,10 @@ class RequestSessionTest {
      * into its user's slot) retires the old key with "rotated", an "i:" value keeps its tag (a Long is a plain
      * decimal) and anything else starts from 0, like save.lua. Signed-in sessions are indexed per user (handle ->
      * idle deadline); revocation markers per slot tag (user -> "notBeforeMs|reason") make load report a session
-     * signed in before them as gone and save refuse to write it; a sign-in (create or rotate with a user) prunes the
-     * index and ends the least recently active other sessions beyond {@code maxPerUser} ("evicted"; never the session
-     * being signed in). TTLs are recorded, not enforced.
+     * signed in before them ({@code #l}, else {@code #c}) as gone and save refuse to write it; a sign-in (create or
+     * rotate with a user) prunes the index and ends the least recently active other sessions beyond {@code maxPerUser}
+     * ("evicted"; never the session being signed in). TTLs are recorded, not enforced; the expiry sweep ends and
+     * announces the sessions whose deadline passed.
      */
     static final class FakeStore implements SessionStore {
         record Save(SessionWrite write, long at, Long absoluteDeadline) {
@@ -1108,6 +1287,13 @@ class RequestSessionTest {
         final Map<SessionKey, Map<String, String>> hashes = new HashMap<>();
         final Map<SessionKey, String> tombstones = new HashMap<>();
         final Map<SessionKey, Long> ttls = new HashMap<>();
+        /** Per session: its deadline (epoch ms) as of its last write, like the field {@code #e} of save.lua. */
+        final Map<SessionKey, Long> deadlines = new HashMap<>();
+        /**
+         * The policy's absolute timeout: sessions no longer store their absolute deadline, so the fake derives it
+         * from {@code #c} to record it with each write (for the check after each test).
+         */
+        long absoluteTimeoutMillis = ABSOLUTE.toMillis();
         /** Per user: handle -> idle deadline (epoch ms), like the zset {@code u:{tag}name:s}. */
         final Map<UserRef, Map<String, Long>> indexes = new HashMap<>();
         /** Per slot tag: user name -> "notBeforeMs|reason", like the hash {@code u:{tag}nb}. */
@@ -1153,6 +1339,12 @@ class RequestSessionTest {
             }
         }
 
+        /** The sign-in time of a stored session, like load.lua: {@code #l}, else (not stored when equal) {@code #c}. */
+        private static long loginTime(Map<String, String> h) {
+            String l = h.get(Fields.AUTH_TIME);
+            return number(l != null ? l : h.get(Fields.CREATED));
+        }
+
         /** The marker's reason if {@code user}'s sessions signed in at {@code loginTime} are revoked, else null. */
         private String revokedReason(String tag, String user, long loginTime) {
             String marker = markers.getOrDefault(tag, Map.of()).get(user);
@@ -1169,7 +1361,7 @@ class RequestSessionTest {
             Map<String, String> h = hashes.get(key);
             if (h != null && !h.isEmpty()) {
                 String user = h.get(Fields.USER);
-                String revoked = user == null ? null : revokedReason(key.tag(), user, number(h.get(Fields.AUTH_TIME)));
+                String revoked = user == null ? null : revokedReason(key.tag(), user, loginTime(h));
                 return revoked != null ? Loaded.gone(revoked) : Loaded.found(h);
             }
             return Loaded.gone(tombstones.get(key));
@@ -1230,6 +1422,7 @@ class RequestSessionTest {
                 out.put(field, updated);
             });
             ttls.put(w.key(), w.ttlMillis());
+            deadlines.put(w.key(), clock.millis() + w.ttlMillis());
             List<String> evicted = new ArrayList<>();
             if (user != null) {
                 long now = clock.millis();
@@ -1275,8 +1468,9 @@ class RequestSessionTest {
 
         private Optional<Map<String, String>> record(SessionWrite w, Optional<Map<String, String>> result) {
             Map<String, String> h = hashes.get(w.key());
-            Long deadline = h == null || h.get(Fields.ABSOLUTE_DEADLINE) == null ? null
-                    : Long.valueOf(h.get(Fields.ABSOLUTE_DEADLINE));
+            Long deadline = h == null ? null
+                    : h.get(Fields.ABSOLUTE_DEADLINE) != null ? Long.valueOf(h.get(Fields.ABSOLUTE_DEADLINE))
+                    : h.get(Fields.CREATED) != null ? number(h.get(Fields.CREATED)) + absoluteTimeoutMillis : null;
             saves.add(new Save(w, clock.millis(), deadline));
             return result;
         }
@@ -1305,7 +1499,7 @@ class RequestSessionTest {
             List<SessionSummary> out = new ArrayList<>();
             for (String handle : indexed(user)) {
                 Map<String, String> h = hashes.get(new SessionKey(user.tag(), handle));
-                if (h == null || number(h.get(Fields.AUTH_TIME)) < notBefore) {
+                if (h == null || loginTime(h) < notBefore) {
                     index.remove(handle);
                 } else {
                     String created = h.get(Fields.CREATED);
@@ -1347,41 +1541,42 @@ class RequestSessionTest {
             return deleted;
         }
 
+        /** Every live entry of every user's index (the Redis store keeps counts that its writes update). */
         @Override
-        public synchronized long countSessions(Collection<UserRef> users) {
+        public synchronized long countSignedIn() {
             long now = clock.millis();
-            long total = 0;
-            for (UserRef user : users) {
-                total += indexes.getOrDefault(user, Map.of()).values().stream().filter(d -> d > now).count();
-            }
-            return total;
+            return indexes.values().stream().flatMap(index -> index.values().stream()).filter(d -> d > now).count();
         }
 
-        @Override
-        public synchronized long pruneExpired(Collection<UserRef> users) {
-            long now = clock.millis();
-            long removed = 0;
-            for (UserRef user : users) {
-                Map<String, Long> index = indexes.getOrDefault(user, new HashMap<>());
-                int before = index.size();
-                index.values().removeIf(deadline -> deadline < now);
-                removed += before - index.size();
-            }
-            return removed;
-        }
+        /** Owners of the sweeps, in order. */
+        final List<String> sweeps = new ArrayList<>();
 
-        /** Lease name -> expiry (epoch ms). */
-        final Map<String, Long> leases = new HashMap<>();
-
+        /**
+         * Announces, once, every stored session whose deadline passed, then ends it like its TTL would (tombstone
+         * "expired", out of its user's index). No shards, leases or claims: one sweeper at a time.
+         */
         @Override
-        public synchronized boolean tryLease(String name, long ttlMillis) {
+        public synchronized int sweepExpired(String owner, java.util.function.Consumer<ExpiredSession> announce) {
+            sweeps.add(owner);
             long now = clock.millis();
-            Long until = leases.get(name);
-            if (until != null && until > now) {
-                return false;
+            List<SessionKey> due = new ArrayList<>();
+            deadlines.forEach((key, deadline) -> {
+                if (deadline <= now && hashes.containsKey(key)) {
+                    due.add(key);
+                }
+            });
+            due.sort(java.util.Comparator.comparingLong(deadlines::get));
+            for (SessionKey key : due) {
+                Map<String, String> h = hashes.remove(key);
+                deadlines.remove(key);
+                tombstones.put(key, "expired");
+                String user = h.get(Fields.USER);
+                if (user != null) {
+                    indexes.getOrDefault(new UserRef(key.tag(), user), new HashMap<>()).remove(key.hash());
+                }
+                announce.accept(new ExpiredSession(key, user, h));
             }
-            leases.put(name, now + ttlMillis);
-            return true;
+            return due.size();
         }
     }
 }

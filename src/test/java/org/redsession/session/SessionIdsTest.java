@@ -243,7 +243,16 @@ class SessionIdsTest {
                 String piece = random.substring(i, i + 8);
                 assertFalse(everything.contains(piece), "key " + everything + " contains '" + piece + "' of " + id);
             }
-            assertTrue(key.hash().matches("[A-Za-z0-9_-]{22}"), "hash is not 22 URL-safe chars: " + key.hash());
+            assertTrue(key.hash().matches("[A-Za-z0-9_-]{16}"), "hash is not 16 URL-safe chars: " + key.hash());
+        }
+    }
+
+    @Test
+    void keyOf_hashIs96BitsIn16Characters_withoutPadding() {
+        for (int n = 0; n < 200; n++) {
+            String hash = ids.keyOf(ids.newId()).hash();
+            assertEquals(16, hash.length(), hash);
+            assertEquals(12, java.util.Base64.getUrlDecoder().decode(hash).length, "96 bits: " + hash);
         }
     }
 
@@ -285,6 +294,87 @@ class SessionIdsTest {
             assertTrue(t.matches("[A-Za-z0-9_-]{43}"), t);
             assertTrue(seen.add(t));
         }
+    }
+
+    // ---- user tags --------------------------------------------------------------------------------------------
+
+    @Test
+    void userTag_isStable_andIndependentOfTheSecrets() {
+        String tag = SessionIds.userTag("alice");
+        assertTrue(tag.matches("[A-Za-z0-9_-]{4}"), tag);
+        assertEquals(tag, SessionIds.userTag("alice"));
+        for (SessionIds any : List.of(ids, new SessionIds(List.of(NEW_KEY)), new SessionIds(List.of(NEW_KEY, OLD_KEY)),
+                new SessionIds(List.of(OLD_KEY, ANCHOR_KEY)))) {
+            assertEquals(tag, any.userRef("alice").tag(), "the user's tag moved with the secrets");
+            assertEquals("alice", any.userRef("alice").username());
+            assertTrue(any.newIdFor(any.userRef("alice")).startsWith(tag));
+        }
+        assertNotEquals(tag, SessionIds.userTag("bob"));
+        assertNotEquals(tag, SessionIds.userTag("Alice"));
+    }
+
+    @Test
+    void userTag_isTheFirst24BitsOfTheUnkeyedSha256OfTheName() throws Exception {
+        for (String name : List.of("alice", "bob", "émile", "")) {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(("user/" + name).getBytes(StandardCharsets.UTF_8));
+            String expected = java.util.Base64.getUrlEncoder().withoutPadding()
+                    .encodeToString(new byte[] {digest[0], digest[1], digest[2]});
+            assertEquals(expected, SessionIds.userTag(name), name);
+        }
+    }
+
+    @Test
+    void userTag_spreadsUsersOverManyTags() {
+        Set<String> tags = new HashSet<>();
+        for (int i = 0; i < 200; i++) {
+            tags.add(SessionIds.userTag("user" + i));
+        }
+        assertTrue(tags.size() > 190, "only " + tags.size() + " distinct tags for 200 users");
+    }
+
+    // ---- CSRF tokens ----------------------------------------------------------------------------------------
+
+    @Test
+    void csrfToken_isStableForAnId_andUrlSafe256Bits() {
+        String id = ids.newId();
+        String token = ids.csrfToken(id);
+        assertTrue(token.matches("[A-Za-z0-9_-]{43}"), token);
+        assertEquals(token, ids.csrfToken(id));
+        assertEquals(token, new SessionIds(List.of(OLD_KEY)).csrfToken(id), "not stable across instances");
+        assertFalse(token.contains(id.substring(4, 12)));
+    }
+
+    @Test
+    void csrfToken_differsPerId_includingARotatedIdWithTheSameTag() {
+        Set<String> tokens = new HashSet<>();
+        String id = ids.newId();
+        assertTrue(tokens.add(ids.csrfToken(id)));
+        for (int i = 0; i < 200; i++) {
+            assertTrue(tokens.add(ids.csrfToken(ids.rotate(id))), "two ids share a CSRF token");
+            assertTrue(tokens.add(ids.csrfToken(ids.newId())), "two ids share a CSRF token");
+        }
+    }
+
+    @Test
+    void csrfToken_differsPerSecret_andFollowsTheLastSecretLikeTheStoreKey() {
+        String id = ids.newId();
+        SessionIds otherSecret = new SessionIds(List.of(NEW_KEY));
+        assertNotEquals(ids.csrfToken(id), otherSecret.csrfToken(id), "the token must need the secret");
+        // Anchored like the store key: adding a new signing key in front does not change the tokens clients hold.
+        assertEquals(ids.csrfToken(id), new SessionIds(List.of(NEW_KEY, OLD_KEY)).csrfToken(id));
+        assertNotEquals(ids.csrfToken(id), new SessionIds(List.of(OLD_KEY, NEW_KEY)).csrfToken(id));
+    }
+
+    @Test
+    void csrfToken_isNeitherTheCookieMacNorTheStoreKeyNorARandomToken() {
+        String id = ids.newId();
+        String token = ids.csrfToken(id);
+        String cookieValue = ids.sign(id);
+        assertNotEquals(cookieValue.substring(48), token, "the token would reveal the cookie's MAC");
+        assertFalse(token.startsWith(ids.keyOf(id).hash()), "the token would reveal the store key");
+        assertNotEquals(ids.opaque(id), token);
+        assertNotEquals(token, ids.newToken());
     }
 
     @Test

@@ -200,15 +200,8 @@ final class ExpiryIndex {
             } catch (RedisException e) {
                 throw Scripts.unavailable(e);
             }
-            boolean busy = false;
             if (!entries.isEmpty()) {
-                Outcome o = claimAll(bucket, entries, token, claimSha, announce);
-                announced += o.announced;
-                busy = o.busy;
-            }
-            if (busy) {
-                // Another sweeper's claim is still running: this bucket is read again by the next sweep.
-                break;
+                announced += claimAll(bucket, entries, token, claimSha, announce);
             }
             boolean drained = entries.size() < BATCH;
             if (!progress(shard, token, list, entries.size(), drained ? bucket + RedisKeys.SHARDS : null)) {
@@ -222,10 +215,7 @@ final class ExpiryIndex {
         return announced;
     }
 
-    private record Outcome(int announced, boolean busy) {
-    }
-
-    private Outcome claimAll(long bucket, List<String> entries, String token, String claimSha,
+    private int claimAll(long bucket, List<String> entries, String token, String claimSha,
             Consumer<ExpiredSession> announce) {
         long now = System.currentTimeMillis();
         RBatch batch = redisson.createBatch();
@@ -250,7 +240,6 @@ final class ExpiryIndex {
             throw Scripts.unavailable(e);
         }
         int announced = 0;
-        boolean busy = false;
         List<RFuture<?>> pending = new ArrayList<>();
         for (int i = 0; i < entries.size(); i++) {
             @SuppressWarnings("unchecked")
@@ -279,7 +268,12 @@ final class ExpiryIndex {
                     long deadline = Math.max(Scripts.number(r.get(1)), (bucket + 1) * BUCKET_MS);
                     pending.add(push(entries.get(i), deadline, 0));
                 }
-                case "busy" -> busy = true;
+                case "busy" -> {
+                    // Another sweeper's claim is running: look again when it lapses (if it is acknowledged first,
+                    // the entry is found ended then).
+                    long until = r.size() > 1 ? Scripts.number(r.get(1)) : now + CLAIM_MS;
+                    pending.add(push(entries.get(i), Math.max(until + 1, (bucket + 1) * BUCKET_MS), 0));
+                }
                 default -> {
                     // ended otherwise, or already announced
                 }
@@ -293,7 +287,7 @@ final class ExpiryIndex {
                 LOG.log(Level.WARNING, "Expiry sweep: a write after the claims failed", e);
             }
         }
-        return new Outcome(announced, busy);
+        return announced;
     }
 
     private boolean progress(int shard, String token, String list, int done, Long next) {

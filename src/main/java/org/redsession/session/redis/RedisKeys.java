@@ -27,7 +27,7 @@ import org.redsession.session.UserRef;
  * &lt;prefix&gt;x:{xK}:bucket        expiry index: list of "&lt;tag&gt;&lt;hash&gt;&lt;user&gt;" of sessions whose deadline falls in that
  *                              30-second bucket (epoch ms / 30000); K = bucket mod 16 (TTL: bucket end + linger + 1 min)
  * &lt;prefix&gt;x:{xK}:n             signed-in sessions of shard K (TTL the absolute timeout, renewed on change)
- * &lt;prefix&gt;x:{xK}:next          next minute the sweep of shard K reads (TTL renewed by the sweep)
+ * &lt;prefix&gt;x:{xK}:next          next bucket the sweep of shard K reads (TTL renewed by the sweep)
  * &lt;prefix&gt;x:{xK}:lease         the instance sweeping shard K (TTL the lease)
  * &lt;prefix&gt;{throttle}:a:hash    failed sign-ins of an account (keyed hash of the name; TTL the window)
  * &lt;prefix&gt;{throttle}:c:hash    failed sign-ins from a client address (keyed hash; TTL the window)
@@ -112,8 +112,8 @@ final class RedisKeys {
     }
 
     /** The expiry list of one bucket of deadlines, in its shard. */
-    String expiry(int shard, long minute) {
-        return prefix + "x:{x" + shard + "}:" + minute;
+    String expiry(int shard, long bucket) {
+        return prefix + "x:{x" + shard + "}:" + bucket;
     }
 
     /** Signed-in sessions of a shard. */

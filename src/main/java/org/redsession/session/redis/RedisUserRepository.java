@@ -111,6 +111,9 @@ public class RedisUserRepository implements UserRepository {
 
     @Override
     public Page page(int limit, String after, String prefix) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1, was " + limit);
+        }
         String from = after != null && !after.isEmpty() && after.compareTo(prefix) >= 0 ? "(" + after : "[" + prefix;
         // Names are ASCII: every name starting with the prefix sorts below prefix + U+007F.
         String to = prefix.isEmpty() ? "+" : "(" + prefix + '\u007f';

@@ -227,7 +227,7 @@ public class RedissonSessionStore implements SessionStore {
         scriptKeys.add(user == null ? keys.session(key) : keys.account(user));
         Long existed = Scripts.run(redisson, Scripts.DELETE, RScript.Mode.READ_WRITE, RScript.ReturnType.LONG,
                 scriptKeys, reason, Long.toString(tombstoneTtlMillis), user == null ? "" : key.hash(),
-                onlyIfLive ? "1" : "0");
+                onlyIfLive ? "1" : "0", Long.toString(System.currentTimeMillis()));
         boolean done = existed != null && existed > 0;
         if (done && user != null) {
             expiry.count(key.tag(), -1);
@@ -296,7 +296,7 @@ public class RedissonSessionStore implements SessionStore {
     }
 
     /** @param count whether to take the ended sessions off the count of signed-in sessions here (else the caller does) */
-    private int deleteMany(UserRef user, List<String> handles, String reason, boolean count) {
+    int deleteMany(UserRef user, List<String> handles, String reason, boolean count) {
         int deleted = 0;
         // Bounded scripts: a user with very many sessions is handled in slices of 500.
         for (int from = 0; from < handles.size(); from += 500) {

@@ -7,8 +7,9 @@
 --   {'claimed', fields...}  it expired and is claimed by this call (its fields, for the listeners)
 --   {'reclaimed'}           an earlier claim lapsed unacknowledged (its sweeper died): claimed again, fields gone
 --   {'live', deadline}      not expired yet (used since): the caller indexes it again at its deadline
---   {'busy'}                another sweeper's claim is running
---   {'ended'}               nothing to announce: ended otherwise (sign-out, revocation) or already announced
+--   {'busy', until}         another sweeper's claim runs until then: the caller indexes the entry again at that time
+--   {'ended'}               nothing to announce: ended otherwise (sign-out, revocation), already announced, or claimed
+--                           by this very sweep (an entry indexed twice)
 local e = redis.call('HGET', KEYS[1], '#e')
 if e then
   if (tonumber(e) or 0) > tonumber(ARGV[3]) then return {'live', e} end
@@ -24,9 +25,9 @@ if ttl >= 0 then return {'live', tostring(tonumber(ARGV[3]) + ttl)} end
 local t = redis.call('GET', KEYS[2])
 if t and string.sub(t, 1, 8) == 'expired|' then
   local bar = string.find(t, '|', 9, true)
-  if bar and string.sub(t, 9, bar - 1) ~= ARGV[2] and (tonumber(string.sub(t, bar + 1)) or 0) > tonumber(ARGV[3]) then
-    return {'busy'}
-  end
+  if bar and string.sub(t, 9, bar - 1) == ARGV[2] then return {'ended'} end -- this sweeper's own claim: announced
+  local claimedUntil = bar and tonumber(string.sub(t, bar + 1)) or 0
+  if claimedUntil > tonumber(ARGV[3]) then return {'busy', tostring(claimedUntil)} end
   redis.call('SET', KEYS[2], 'expired|' .. ARGV[2] .. '|' .. ARGV[4], 'KEEPTTL')
   return {'reclaimed'}
 end

@@ -70,6 +70,7 @@ class ClusterIT {
                 .env("REDIS_MODE", "cluster")
                 .env("REDIS_NODES", addresses)
                 .env("REDIS_URL", nodes.get(0).url())
+                .env("SESSION_SWEEP_INTERVAL", "PT2S")
                 .start();
     }
 
@@ -154,7 +155,18 @@ class ClusterIT {
         user.setHeader("X-CSRF-Token", login.json().getString("csrfToken"));
         assertEquals(1, Ops.increment(user));
         assertEquals(1, Ops.array(admin.get("api/admin/users/" + name + "/sessions")).size());
-        assertEquals(200, admin.get("api/admin/stats").status());
+        TestClient.Res stats = admin.get("api/admin/stats");
+        assertEquals(200, stats.status(), stats::toString);
+        assertTrue(stats.json().getJsonNumber("users").longValue() >= 2, stats::toString);
+        assertTrue(stats.json().getJsonNumber("activeSessions").longValue() >= 2, stats::toString);
+        // The directory is sharded over the cluster: a page by prefix finds the user, and the admin on its own page.
+        TestClient.Res page = admin.get("api/admin/users?limit=1&prefix=" + name);
+        assertEquals(200, page.status(), page::toString);
+        assertEquals(name, page.json().getJsonArray("users").getJsonObject(0).getString("username"), page::toString);
+        assertTrue(page.json().isNull("next"), page::toString);
+        TestClient.Res first = admin.get("api/admin/users?limit=1");
+        assertEquals(1, first.json().getJsonArray("users").size(), first::toString);
+        assertFalse(first.json().isNull("next"), () -> "more than one user: " + first);
 
         assertEquals(204, admin.delete("api/admin/users/" + name).status());
         TestClient.Res me = user.get("api/me");
@@ -164,6 +176,43 @@ class ClusterIT {
 
     @Test
     @Order(4)
+    void aSessionThatTimesOut_isAnnouncedOnce_bySweepingTheShardedExpiryIndex() {
+        double before = expiredTotal();
+        TestClient user = new TestClient(app.base());
+        JsonObject login = Ops.loginAdmin(user);
+        user.setHeader("X-CSRF-Token", login.getString("csrfToken"));
+        TestClient.Res shortened = user.send("PUT", "api/demo/session/max-inactive-interval", "text/plain",
+                "2".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals(200, shortened.status(), shortened::toString);
+        String handle = Ops.array(user.get("api/me/sessions")).stream().map(v -> v.asJsonObject())
+                .filter(o -> o.getBoolean("current")).findFirst().orElseThrow().getString("id");
+        String hash = shortHash(handle);
+        // The deadline moved earlier than where the sign-in indexed it: the sweep still finds it, within its
+        // 30-second bucket, the 2-second settling time and the 2-second sweep interval.
+        Poll.until(Duration.ofSeconds(60), "the expiry is announced", () -> app.logText().contains("sessionDestroyed " + hash));
+        Ops.assertError(user.get("api/me"), 401, "session_expired");
+        Poll.until(Duration.ofSeconds(10), "sessions_expired_total counts it", () -> expiredTotal() >= before + 1);
+        assertEquals(1, app.logText().split("sessionDestroyed " + hash, -1).length - 1, "announced once");
+    }
+
+    private static double expiredTotal() {
+        return new TestClient(app.base()).get("metrics?scope=application").body().lines()
+                .filter(l -> l.startsWith("sessions_expired_total"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
+    /** As the demo listener logs a session id: the first 12 hex digits of its SHA-256. */
+    private static String shortHash(String id) {
+        try {
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(id.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(d, 0, 6);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    @Order(5)
     void everySessionKeyHasATtl_andNoNodeEverRefusedACrossSlotCommand() {
         TestClient user = new TestClient(app.base());
         Ops.loginAdmin(user);
@@ -177,10 +226,17 @@ class ClusterIT {
         }
         assertFalse(ttls.keySet().stream().noneMatch(k -> k.startsWith("rs:s:")), () -> "session keys exist: " + ttls);
         Map<String, Long> withoutTtl = ttls.entrySet().stream()
-                .filter(e -> !e.getKey().startsWith("rs:{users}:")) // accounts are persistent data
+                // accounts and the user directory are persistent data
+                .filter(e -> !e.getKey().startsWith("rs:a:") && !e.getKey().startsWith("rs:d:"))
                 .filter(e -> e.getValue() <= 0)
                 .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
-        assertEquals(Map.of(), withoutTtl, "every key but the accounts has a TTL");
+        assertEquals(Map.of(), withoutTtl, "every key but the accounts and the directory has a TTL");
+        for (String prefix : List.of("rs:a:", "rs:d:{d", "rs:x:{x", "rs:u:{")) {
+            assertTrue(ttls.keySet().stream().anyMatch(k -> k.startsWith(prefix)), () -> prefix + " keys exist: " + ttls.keySet());
+        }
+        // The cluster-wide keys are spread: the directory and expiry shards live on more than one node.
+        long nodesWithShards = nodes.stream().filter(n -> n.scanKeys("rs:x:{x*").size() + n.scanKeys("rs:d:{d*").size() > 0).count();
+        assertTrue(nodesWithShards >= 2, () -> "shards on " + nodesWithShards + " node(s)");
 
         for (RedisServer node : nodes) {
             Map<String, String> errors = Ops.info(node, "errorstats");

@@ -49,6 +49,7 @@ import org.redsession.session.SessionStoreUnavailableException;
 import org.redsession.session.SessionSummary;
 import org.redsession.session.SessionWrite;
 import org.redsession.session.UserRef;
+import org.redsession.testsupport.Poll;
 import org.redsession.testsupport.RedisServer;
 
 /**
@@ -71,6 +72,7 @@ class RedissonSessionIndexTest {
     private final UserRef alice = ids.userRef("alice");
     private final UserRef bob = ids.userRef("bob");
     private String prefix;
+    private Layout layout;
     private RedissonSessionStore store;
 
     @BeforeAll
@@ -96,6 +98,7 @@ class RedissonSessionIndexTest {
     @BeforeEach
     void newPrefix() {
         prefix = "rsi" + PREFIXES.incrementAndGet() + ":";
+        layout = new Layout(redis, prefix);
         store = store(10);
     }
 
@@ -113,8 +116,9 @@ class RedissonSessionIndexTest {
         return sessionKey(key) + ":gone";
     }
 
+    /** The user's account hash: it holds the user's session index, fields s:&lt;handle&gt; -&gt; deadline. */
     private String indexKey(UserRef user) {
-        return prefix + "u:{" + user.tag() + "}" + user.username() + ":s";
+        return layout.account(user);
     }
 
     private String markerKey(String tag) {
@@ -169,14 +173,33 @@ class RedissonSessionIndexTest {
         return signedIn(store, user, loginTime);
     }
 
-    private Double score(UserRef user, String handle) {
-        Object v = redis.call("ZSCORE", indexKey(user), handle);
-        return v == null ? null : Double.valueOf((String) v);
+    /** The deadline the user's index holds for a handle, or null. */
+    private Long score(UserRef user, String handle) {
+        return layout.indexedDeadline(user, handle);
     }
 
-    @SuppressWarnings("unchecked")
     private List<String> indexed(UserRef user) {
-        return (List<String>) redis.call("ZRANGE", indexKey(user), "0", "-1");
+        return layout.indexed(user);
+    }
+
+    private static Map<String, String> withoutDeadline(Map<String, String> fields) {
+        Map<String, String> copy = new HashMap<>(fields);
+        copy.remove("#e");
+        return copy;
+    }
+
+    /**
+     * Waits until the count of signed-in sessions is {@code expected} and stays so for a moment: the store writes
+     * the count without waiting for the reply.
+     */
+    private void assertCountSignedIn(long expected, String what) {
+        Poll.until(Duration.ofSeconds(10), "countSignedIn() == " + expected + " " + what,
+                () -> store.countSignedIn() == expected);
+        long settleUntil = now() + 300;
+        while (now() < settleUntil) {
+            assertEquals(expected, store.countSignedIn(), what);
+            Thread.onSpinWait();
+        }
     }
 
     private boolean exists(String key) {
@@ -206,16 +229,19 @@ class RedissonSessionIndexTest {
     // ---- the index ------------------------------------------------------------------------------------------
 
     @Test
-    void signedInSave_indexesTheHandle_withScoreNowPlusTtl_andTheIndexKeyHasATtl() {
+    void signedInSave_indexesTheHandle_withItsDeadline_inTheAccountHash_whichHasATtlWhileThereIsNoAccount() {
         SessionKey key = keyFor(alice);
         long before = now();
         assertTrue(store.save(signIn(key, alice, before, signedInFields(alice, before, before, null, null))).isPresent());
         long after = now();
 
-        Double score = score(alice, key.hash());
+        Long score = score(alice, key.hash());
         assertNotNull(score, "not indexed");
-        assertTrue(score >= before + TTL && score <= after + TTL, "score " + score + " not in [" + (before + TTL) + ", "
-                + (after + TTL) + "]");
+        assertTrue(score >= before + TTL && score <= after + TTL, "deadline " + score + " not in [" + (before + TTL)
+                + ", " + (after + TTL) + "]");
+        assertEquals(score, layout.deadline(key), "the index holds the session's deadline #e");
+        assertEquals(prefix + "a:{" + alice.tag() + "}alice", indexKey(alice));
+        assertEquals(alice.tag(), SessionIds.userTag("alice"), "the user's tag is not keyed");
         long pttl = redis.ttl(indexKey(alice));
         assertTrue(pttl > USER_KEYS_TTL - 10_000 && pttl <= USER_KEYS_TTL, "index PTTL " + pttl);
 
@@ -224,12 +250,33 @@ class RedissonSessionIndexTest {
         assertTrue(store.save(update(key, alice, before, Map.of("#a", Long.toString(before2)), 5_000)).isPresent());
         long after2 = now();
         score = score(alice, key.hash());
-        assertTrue(score >= before2 + 5_000 && score <= after2 + 5_000, "score after update " + score);
+        assertTrue(score >= before2 + 5_000 && score <= after2 + 5_000, "deadline after update " + score);
+        assertEquals(score, layout.deadline(key));
 
-        // An anonymous session is in no index.
+        // An anonymous session is in no index; there is no revocation marker yet.
         SessionKey anonymous = ids.keyOf(ids.newId());
         store.save(new SessionWrite(anonymous, null, true, Map.of("a:x", "s:1"), Set.of(), Map.of(), TTL, null, 0));
-        assertEquals(List.of(indexKey(alice)), redis.scanKeys(prefix + "u:*"));
+        assertEquals(List.of(indexKey(alice)), redis.scanKeys(prefix + "a:*"));
+        assertEquals(List.of(), redis.scanKeys(prefix + "u:*"));
+    }
+
+    /** The index lives in the account: a sign-in neither puts a TTL on an account nor touches its fields. */
+    @Test
+    void signedInSave_ofAUserWithAnAccount_leavesTheAccountWithoutATtl() {
+        RedisUserRepository users = new RedisUserRepository(client, prefix, USER_KEYS_TTL);
+        assertTrue(users.create(new org.redsession.account.User("alice", "PBKDF2WithHmacSHA512:210000:c2FsdA==:aGFzaA==",
+                Set.of("user"), 1_000)));
+        Map<String, String> account = layout.hgetall(indexKey(alice));
+        SessionKey key = signedIn(alice, now());
+
+        assertEquals(-1, redis.ttl(indexKey(alice)), "the account got a TTL");
+        Map<String, String> after = layout.hgetall(indexKey(alice));
+        assertEquals(layout.deadline(key), Long.valueOf(after.remove("s:" + key.hash())));
+        assertEquals(account, after);
+        assertEquals("PBKDF2WithHmacSHA512:210000:c2FsdA==:aGFzaA==", users.find("alice").orElseThrow().passwordHash());
+
+        assertTrue(store.delete(key, alice, "logout"));
+        assertEquals(account, layout.hgetall(indexKey(alice)), "the sign-out left the account as it was");
     }
 
     @Test
@@ -250,7 +297,7 @@ class RedissonSessionIndexTest {
         assertFalse(exists(sessionKey(anonymous)));
         assertEquals("rotated", redis.call("GET", tombstoneKey(anonymous)));
         assertEquals("rotated", store.load(anonymous).goneReason());
-        assertEquals(all, store.load(key).fields());
+        assertEquals(all, withoutDeadline(store.load(key).fields()));
         assertEquals(List.of(key.hash()), indexed(alice));
     }
 
@@ -286,16 +333,20 @@ class RedissonSessionIndexTest {
         assertTrue(store.save(signIn(a2, alice, t + 2_000, f2)).isPresent());
         SessionKey expired = signedIn(alice, t);
         redis.call("DEL", sessionKey(expired)); // the session hash's TTL fired; the index still names it
+        SessionKey lingering = signedIn(alice, t);
+        redis.call("HSET", sessionKey(lingering), "#e", Long.toString(now() - 1_000)); // past #e, not yet swept
+        // Last: a sign-in drops the index entries whose deadline passed.
         SessionKey idle = signedIn(alice, t);
-        redis.call("ZADD", indexKey(alice), "XX", Long.toString(now() - 1_000), idle.hash()); // idle deadline passed
+        redis.call("HSET", indexKey(alice), "s:" + idle.hash(), Long.toString(now() - 1_000)); // idle deadline passed
         SessionKey b1 = signedIn(bob, t);
-        assertEquals(4, indexed(alice).size());
+        assertEquals(5, indexed(alice).size());
 
         List<SessionSummary> sessions = store.sessionsOf(alice);
         assertEquals(Set.of(new SessionSummary(a1.hash(), t, t + 1_000, "192.0.2.1", "UA one"),
                 new SessionSummary(a2.hash(), t + 2_000, t + 2_000, null, null)), new HashSet<>(sessions));
         assertEquals(2, sessions.size());
         assertEquals(Set.of(a1.hash(), a2.hash()), new HashSet<>(indexed(alice)), "stale entries stay in the index");
+        assertTrue(exists(sessionKey(lingering)), "listing deletes no session: the sweep announces it");
 
         assertEquals(List.of(b1.hash()), store.sessionsOf(bob).stream().map(SessionSummary::handle).toList());
         assertEquals(List.of(), store.sessionsOf(ids.userRef("carol")));
@@ -316,7 +367,7 @@ class RedissonSessionIndexTest {
 
         assertFalse(store.revoke(x, ky.hash(), "revoked"), "another user's session in the same slot");
         assertFalse(store.revoke(x, kb.hash(), "revoked"), "another user's session in another slot");
-        assertFalse(store.revoke(x, "AAAAAAAAAAAAAAAAAAAAAA", "revoked"), "an unknown handle");
+        assertFalse(store.revoke(x, "AAAAAAAAAAAAAAAA", "revoked"), "an unknown handle");
         assertTrue(store.load(ky).isFound());
         assertTrue(store.load(kb).isFound());
         assertFalse(exists(tombstoneKey(ky)));
@@ -349,7 +400,7 @@ class RedissonSessionIndexTest {
         SessionKey keep = signedIn(alice, notBefore);
         SessionKey unindexed = signedIn(alice, t0 + 2_000);
         SessionKey unindexedAfter = signedIn(alice, notBefore);
-        redis.call("ZREM", indexKey(alice), unindexed.hash(), unindexedAfter.hash()); // a stale index
+        layout.unindex(alice, unindexed.hash(), unindexedAfter.hash()); // a stale index
         SessionKey other = signedIn(bob, t0);
 
         assertEquals(2, store.revokeAll(alice, notBefore, "password-changed", keep.hash()));
@@ -389,7 +440,7 @@ class RedissonSessionIndexTest {
         String unindexedId = ids.newIdFor(alice);
         SessionKey unindexed = ids.keyOf(unindexedId);
         assertTrue(store.save(signIn(unindexed, alice, t0, signedInFields(alice, t0, t0, null, null))).isPresent());
-        redis.call("ZREM", indexKey(alice), unindexed.hash());
+        layout.unindex(alice, unindexed.hash());
         store.revokeAll(alice, notBefore, "revoked", null);
         Object fieldsBefore = redis.call("HLEN", sessionKey(unindexed));
 
@@ -458,16 +509,21 @@ class RedissonSessionIndexTest {
         assertEquals(1000, keys.size());
         assertEquals(1000, indexed(many).size());
         SessionKey keep = keys.peek();
+        // What the sign-ins wrote without waiting (expiry-index entries, counts) is in before measuring.
+        layout.awaitExpiryEntries(1001);
+        assertCountSignedIn(1000, "after 1,000 sign-ins");
 
         Map<String, Long> before = redis.commandCalls();
         long start = System.nanoTime();
         int deleted = store.revokeAll(many, now(), "admin", keep.hash());
         long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertCountSignedIn(1, "after revoking 999 of them");
         Map<String, Long> after = redis.commandCalls();
         System.out.println("revokeAll of 1,000 indexed sessions took " + elapsedMs + " ms");
 
         assertEquals(999, deleted);
-        assertEquals(3, scriptCalls(before, after), "one marker script and two slices of at most 500");
+        assertEquals(4, scriptCalls(before, after),
+                "one marker script, two slices of at most 500 and one update of the count");
         assertEquals(List.of(keep.hash()), indexed(many));
         int gone = 0;
         for (SessionKey k : keys) {
@@ -530,6 +586,7 @@ class RedissonSessionIndexTest {
         assertEquals(2, live.size(), "live sessions");
         assertEquals(48, evicted, "evicted tombstones");
         assertEquals(live, new HashSet<>(indexed(alice)));
+        assertCountSignedIn(2, "50 sign-ins, 48 evicted");
     }
 
     /**
@@ -565,7 +622,7 @@ class RedissonSessionIndexTest {
         RedissonSessionStore limited = store(2);
         RedissonSessionStore deletesFail = new RedissonSessionStore(client, prefix, TOMBSTONE_TTL, USER_KEYS_TTL, 2) {
             @Override
-            int deleteMany(UserRef user, List<String> handles, String reason) {
+            int deleteMany(UserRef user, List<String> handles, String reason, boolean count) {
                 throw new SessionStoreUnavailableException("Redis is unavailable: RedisTimeoutException", null);
             }
         };
@@ -573,14 +630,19 @@ class RedissonSessionIndexTest {
         SessionKey second = signedIn(limited, alice, nextMillis());
         SessionKey third = signedIn(deletesFail, alice, nextMillis());
 
-        assertTrue(limited.load(first).isFound() && limited.load(third).isFound());
+        assertTrue(limited.load(third).isFound());
+        assertTrue(limited.load(first).isFound(), "the eviction's delete did not fail: the sign-in of 'third' ended "
+                + "'first' (" + limited.load(first).goneReason() + ") without going through the overridden deleteMany");
         assertEquals(Set.of(first.hash(), second.hash(), third.hash()), new HashSet<>(indexed(alice)),
                 "the session the limit ends is still indexed");
+
+        assertCountSignedIn(3, "the eviction failed: nothing ended yet");
 
         SessionKey fourth = signedIn(limited, alice, nextMillis());
         assertEquals("evicted", limited.load(first).goneReason());
         assertEquals("evicted", limited.load(second).goneReason());
         assertEquals(Set.of(third.hash(), fourth.hash()), new HashSet<>(indexed(alice)));
+        assertCountSignedIn(2, "4 sign-ins, 2 evicted");
     }
 
     /** The clock's next millisecond, so that index scores (idle deadlines) order the sign-ins. */
@@ -595,23 +657,55 @@ class RedissonSessionIndexTest {
     // ---- counting, TTLs -------------------------------------------------------------------------------------
 
     @Test
-    void countSessions_sumsLiveIndexEntriesOverUsers() {
+    void countSignedIn_countsSignInsOnce_andTheirEnds_inAFixedNumberOfReads() {
+        assertEquals(0, store.countSignedIn());
         long t = now();
         List<SessionKey> aliceKeys = List.of(signedIn(alice, t), signedIn(alice, t), signedIn(alice, t));
         signedIn(bob, t);
-        signedIn(bob, t);
-        redis.call("ZADD", indexKey(alice), Long.toString(now() - 1_000), "AAAAAAAAAAAAAAAAAAAAAA"); // idle deadline passed
-        UserRef carol = ids.userRef("carol");
+        SessionKey bob2 = signedIn(bob, t);
+        redis.call("HSET", indexKey(alice), "s:AAAAAAAAAAAAAAAA", Long.toString(now() - 1_000)); // a stale entry
+        assertCountSignedIn(5, "3 of alice, 2 of bob");
+        assertEquals(5, layout.countKeysTotal());
 
-        assertEquals(5, store.countSessions(List.of(alice, bob, carol)));
-        assertEquals(3, store.countSessions(List.of(alice)));
-        assertEquals(0, store.countSessions(List.of(carol)));
-        assertEquals(0, store.countSessions(List.of()));
+        // Neither anonymous sessions nor further writes of a signed-in session count.
+        SessionKey anonymous = ids.keyOf(ids.newId());
+        store.save(new SessionWrite(anonymous, null, true, Map.of("a:cart", "s:1"), Set.of(), Map.of(), TTL, null, 0));
+        assertTrue(store.save(update(aliceKeys.get(1), alice, t, Map.of("a:x", "s:1"), TTL)).isPresent());
+        assertTrue(store.save(update(aliceKeys.get(1), alice, t, Map.of("a:x", "s:2"), TTL)).isPresent());
+        SessionKey rotatedBob = new SessionKey(bob2.tag(), ids.keyOf(ids.newIdFor(bob)).hash());
+        assertTrue(store.save(new SessionWrite(rotatedBob, bob2, false, Map.of("#t", "t"), Set.of(), Map.of(), TTL, bob,
+                t)).isPresent());
+        assertCountSignedIn(5, "after an anonymous session, updates and a rotation of signed-in sessions");
+
+        // A sign-in carrying an anonymous session into the user's slot counts once.
+        SessionKey carried = keyFor(alice);
+        assertTrue(store.save(new SessionWrite(carried, anonymous, true, signedInFields(alice, t, t, null, null),
+                Set.of(), Map.of(), TTL, alice, t)).isPresent());
+        assertCountSignedIn(6, "after a sign-in of an anonymous session");
+        // A sign-in in the slot (a rotation of an anonymous session into a signed-in one) counts once.
+        String anonymousInSlot = ids.newIdIn(alice.tag());
+        SessionKey inSlot = ids.keyOf(anonymousInSlot);
+        store.save(new SessionWrite(inSlot, null, true, Map.of("a:cart", "s:1"), Set.of(), Map.of(), TTL, null, 0));
+        SessionKey signedInSlot = ids.keyOf(ids.rotate(anonymousInSlot));
+        assertTrue(store.save(new SessionWrite(signedInSlot, inSlot, false, signedInFields(alice, t, t, null, null),
+                Set.of(), Map.of(), TTL, alice, t)).isPresent());
+        assertCountSignedIn(7, "after a sign-in rotating an anonymous session in the slot");
 
         assertTrue(store.revoke(alice, aliceKeys.get(0).hash(), "revoked"));
-        assertEquals(4, store.countSessions(List.of(alice, bob, carol)));
-        store.revokeAll(bob, now(), "admin", null);
-        assertEquals(2, store.countSessions(List.of(alice, bob, carol)));
+        assertCountSignedIn(6, "after a revocation");
+        assertFalse(store.revoke(alice, aliceKeys.get(0).hash(), "revoked"));
+        assertFalse(store.revoke(alice, "AAAAAAAAAAAAAAAA", "revoked"));
+        assertEquals(2, store.revokeAll(bob, now(), "admin", null));
+        assertCountSignedIn(4, "after revoking bob's 2");
+        assertTrue(store.delete(aliceKeys.get(1), alice, "logout"));
+        assertFalse(store.delete(aliceKeys.get(1), alice, "logout"));
+        assertCountSignedIn(3, "after a sign-out (and a second one of the same session)");
+
+        // The total is read from 16 keys, whatever the number of users.
+        Map<String, Long> before = redis.commandCalls();
+        store.countSignedIn();
+        Map<String, Long> after = redis.commandCalls();
+        assertEquals(16, after.getOrDefault("get", 0L) - before.getOrDefault("get", 0L));
     }
 
     @Test
@@ -628,6 +722,37 @@ class RedissonSessionIndexTest {
                 alice, t)), "nothing of an ended session is carried into a signed-in one");
         assertEquals(0L, redis.call("EXISTS", prefix + "s:{" + moved.tag() + "}" + moved.hash()));
         assertEquals("logout", store.load(anonymous).goneReason(), "the ended session keeps its reason");
+        assertEquals(List.of(), store.sessionsOf(alice));
+    }
+
+    /**
+     * Like above, when the anonymous session passed its deadline while the sign-in ran: it is expired (load and save
+     * say so) and only lingers for the expiry sweep, so nothing of it may be carried into a signed-in session, and
+     * it must not be retired as "rotated" (the sweep announces it as expired).
+     */
+    @Test
+    void aSignInThatMovesAnAnonymousSession_isRefused_whenThatSessionPassedItsDeadline() {
+        long t = now();
+        SessionKey anonymous;
+        do {
+            anonymous = ids.keyOf(ids.newId());
+        } while (anonymous.tag().equals(alice.tag()));
+        SessionKey anon = anonymous;
+        store.save(new SessionWrite(anon, null, true, Map.of("a:cart", "s:3 items"), Set.of(), Map.of(), 300, null, 0));
+        Poll.until(Duration.ofSeconds(5), "the anonymous session to pass its deadline",
+                () -> "expired".equals(store.load(anon).goneReason()));
+        assertTrue(exists(sessionKey(anon)), "it lingers for the sweep");
+
+        SessionKey moved = ids.keyOf(ids.newIdFor(alice));
+        Map<String, String> fields = new HashMap<>(signedInFields(alice, t, t, "192.0.2.9", "UA"));
+        fields.put("a:cart", "s:3 items");
+        assertEquals(Optional.empty(), store.save(new SessionWrite(moved, anon, true, fields, Set.of(), Map.of(), TTL,
+                alice, t)), "an expired session was carried into a signed-in one");
+        assertFalse(exists(sessionKey(moved)));
+        assertEquals("expired", store.load(anon).goneReason());
+        assertFalse(exists(tombstoneKey(anon)), "the expired session was retired as '" + redis.call("GET",
+                tombstoneKey(anon)) + "'");
+        assertTrue(exists(sessionKey(anon)), "the expired session was deleted before the sweep could announce it");
         assertEquals(List.of(), store.sessionsOf(alice));
     }
 
@@ -657,24 +782,34 @@ class RedissonSessionIndexTest {
         assertTrue(limited.revoke(bob, b1.hash(), "revoked"));
         limited.revokeAll(bob, now(), "admin", null);
         limited.sessionsOf(alice);
-        limited.countSessions(List.of(alice, bob));
+        limited.countSignedIn();
+        // The new keys' expiry-index entries (anonymous, a1, a1b, 2 + 2 more sign-ins) and the counts are written
+        // without waiting.
+        layout.awaitExpiryEntries(7);
+        assertCountSignedIn(1, "alice: 4 sign-ins, 2 of them evicted, 1 signed out; bob's ended");
 
+        long linger = RedissonSessionStore.lingerFor(Duration.ofSeconds(10));
         List<String> keys = redis.scanKeys(prefix + "*");
         Set<String> kinds = new HashSet<>();
         for (String k : keys) {
             long pttl = redis.ttl(k);
             assertTrue(pttl > 0, k + " has PTTL " + pttl);
-            String kind = k.endsWith(":gone") ? "tombstone" : k.endsWith("}nb") ? "marker" : k.endsWith(":s") ? "index"
-                    : "session";
+            String rest = k.substring(prefix.length());
+            String kind = k.endsWith(":gone") ? "tombstone" : k.endsWith("}nb") ? "marker"
+                    : rest.startsWith("a:{") ? "index" : rest.matches("x:\\{x\\d+\\}:n") ? "count"
+                    : rest.matches("x:\\{x\\d+\\}:\\d+") ? "expiry" : rest.startsWith("s:{") ? "session" : k;
             long limit = switch (kind) {
                 case "tombstone" -> TOMBSTONE_TTL;
-                case "session" -> TTL;
-                default -> USER_KEYS_TTL;
+                case "session" -> TTL + linger;
+                case "index", "marker" -> USER_KEYS_TTL;
+                case "expiry" -> TTL + ExpiryIndex.BUCKET_MS + linger + 60_000;
+                case "count" -> USER_KEYS_TTL + linger + 3_600_000L;
+                default -> throw new AssertionError("a key of an unknown kind: " + k);
             };
             assertTrue(pttl <= limit, k + " has PTTL " + pttl + " beyond " + limit);
             kinds.add(kind);
         }
-        assertEquals(Set.of("session", "tombstone", "index", "marker"), kinds, keys.toString());
+        assertEquals(Set.of("session", "tombstone", "index", "marker", "expiry", "count"), kinds, keys.toString());
         assertTrue(keys.contains(indexKey(alice)));
         assertTrue(keys.contains(markerKey(bob.tag())));
         assertNotEquals(0, keys.size());
@@ -722,7 +857,8 @@ class RedissonSessionIndexTest {
         String laptop = login(m, List.of(), "alice");
         String tablet = login(m, List.of(), "alice");
         String bobs = login(m, List.of(), "bob");
-        assertEquals(3, m.countSessions(List.of("alice")));
+        assertEquals(3, m.sessionsOf("alice").size());
+        assertCountSignedIn(4, "3 of alice (the anonymous session is no longer counted: it became one), 1 of bob");
 
         RequestSession rs = m.open(List.of(laptop));
         assertEquals(2, rs.revokeOthers("password-changed"));
@@ -742,7 +878,7 @@ class RedissonSessionIndexTest {
         assertEquals(List.of(keyOfCookie(kept).hash()), indexed(alice));
         assertEquals(List.of(SessionManager.handleOf(keyOfCookie(kept))),
                 m.sessionsOf("alice").stream().map(SessionSummary::handle).toList());
-        assertEquals(1, m.countSessions(List.of("alice")));
+        assertCountSignedIn(2, "1 of alice, 1 of bob");
     }
 
     /** A session signed in as bob that signs in as alice is no longer bob's: it must leave bob's index. */
@@ -750,14 +886,15 @@ class RedissonSessionIndexTest {
     void requestSession_signInAsAnotherUser_leavesNoEntryInThePreviousUsersIndex() {
         SessionManager m = manager(store);
         String bobs = login(m, List.of(), "bob");
-        assertEquals(1, m.countSessions(List.of("bob")));
+        assertEquals(1, m.sessionsOf("bob").size());
+        assertCountSignedIn(1, "bob's");
 
         String alices = login(m, List.of(bobs), "alice");
         assertEquals("logout", m.open(List.of(bobs)).goneReason(), "another user signing in ends the previous session");
         assertEquals("alice", m.open(List.of(alices)).identity().orElseThrow().username());
 
-        assertEquals(0, m.countSessions(List.of("bob")), "bob has no live session left; his index still names "
-                + indexed(bob));
+        assertEquals(List.of(), indexed(bob), "bob has no live session left; his index still names them");
         assertEquals(List.of(), m.sessionsOf("bob"));
+        assertCountSignedIn(1, "alice's; bob's ended");
     }
 }

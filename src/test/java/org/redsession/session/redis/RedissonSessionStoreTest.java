@@ -25,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -40,6 +41,7 @@ import org.redsession.session.SessionStore.Loaded;
 import org.redsession.session.SessionWrite;
 import org.redsession.session.TooManyNewSessionsException;
 import org.redsession.testsupport.Poll;
+import org.redsession.testsupport.RedisMonitor;
 import org.redsession.testsupport.RedisServer;
 
 /** {@link RedissonSessionStore} and its Lua scripts against a real redis-server. */
@@ -49,11 +51,13 @@ class RedissonSessionStoreTest {
     private static final long TOMBSTONE_TTL = 120_000;
     private static final long USER_KEYS_TTL = 8 * 3_600_000L;
     private static final int MAX_PER_USER = 10;
+    /** How long a session stays in Redis past its deadline #e (unreadable) for the expiry sweep. */
+    private static final long LINGER = 30_000;
     private static final AtomicInteger PREFIXES = new AtomicInteger();
 
     /** Commands Redis counts when the scripts run them; they are not round trips of the client. */
     private static final Set<String> SCRIPT_INNER = Set.of("hgetall", "hincrby", "get", "exists", "hset", "hdel", "hget", "del",
-            "set", "pexpire");
+            "set", "pexpire", "hexists", "pttl");
 
     private static RedisServer redis;
     private static RedissonClient client;
@@ -61,6 +65,7 @@ class RedissonSessionStoreTest {
     private final SessionIds ids = new SessionIds(List.of("store-test-secret-0123456789abcdef".getBytes(
             StandardCharsets.US_ASCII)));
     private String prefix;
+    private Layout layout;
     private RedissonSessionStore store;
 
     @BeforeAll
@@ -86,7 +91,23 @@ class RedissonSessionStoreTest {
     @BeforeEach
     void newPrefix() {
         prefix = "rst" + PREFIXES.incrementAndGet() + ":";
-        store = new RedissonSessionStore(client, prefix, TOMBSTONE_TTL, USER_KEYS_TTL, MAX_PER_USER);
+        layout = new Layout(redis, prefix);
+        store = new RedissonSessionStore(client, prefix, TOMBSTONE_TTL, USER_KEYS_TTL, MAX_PER_USER, 0, 1, LINGER);
+    }
+
+    /**
+     * The store indexes a new key's expiry without waiting for the reply: let those writes land before the next test
+     * counts commands (or flushes the script cache).
+     */
+    @AfterEach
+    void letIndexWritesLand() {
+        long[] last = {-1};
+        Poll.until(Duration.ofSeconds(10), "the expiry index of " + prefix + " to settle", () -> {
+            long n = layout.expiryEntryCount();
+            boolean stable = n == last[0];
+            last[0] = n;
+            return stable;
+        });
     }
 
     // ---- helpers --------------------------------------------------------------------------------------------
@@ -101,6 +122,55 @@ class RedissonSessionStoreTest {
 
     private String tombstoneKey(SessionKey key) {
         return hashKey(key) + ":gone";
+    }
+
+    /** The fields without the deadline #e that every write sets. */
+    private static Map<String, String> withoutDeadline(Map<String, String> fields) {
+        Map<String, String> copy = new HashMap<>(fields);
+        copy.remove("#e");
+        return copy;
+    }
+
+    private static long now() {
+        return System.currentTimeMillis();
+    }
+
+    private static final Map<String, String> SCRIPTS_BY_SHA = Layout.scriptsBySha();
+
+    /**
+     * What the clients sent while {@code action} ran, as MONITOR saw it: a script call as the name of its constant in
+     * {@link Scripts} ("SAVE", "EXPIRY_PUSH"), any other command by name. Commands scripts run inside Redis and the
+     * SCAN and LRANGE of the test's own polling of the expiry index are left out.
+     */
+    private static List<String> sentDuring(Runnable action) {
+        List<RedisMonitor.Command> commands;
+        try (RedisMonitor monitor = RedisMonitor.start(redis.port())) {
+            commands = monitor.during(action);
+        }
+        List<String> sent = new ArrayList<>();
+        for (RedisMonitor.Command c : commands) {
+            if (c.fromScript() || c.name().equals("scan") || c.name().equals("lrange")) {
+                continue;
+            }
+            if (c.name().startsWith("evalsha")) {
+                String line = c.line().toLowerCase(java.util.Locale.ROOT);
+                int at = line.indexOf('"' + c.name() + '"');
+                int open = line.indexOf('"', at + c.name().length() + 2);
+                String sha = line.substring(open + 1, line.indexOf('"', open + 1));
+                sent.add(SCRIPTS_BY_SHA.getOrDefault(sha, "unknown script " + sha));
+            } else {
+                sent.add(c.name());
+            }
+        }
+        return sent;
+    }
+
+    /** The commands scripts ran inside Redis while {@code action} ran. */
+    private static List<String> runByScriptsDuring(Runnable action) {
+        try (RedisMonitor monitor = RedisMonitor.start(redis.port())) {
+            return monitor.during(action).stream().filter(RedisMonitor.Command::fromScript)
+                    .map(RedisMonitor.Command::name).toList();
+        }
     }
 
     private static SessionWrite create(SessionKey key, Map<String, String> fields) {
@@ -166,13 +236,39 @@ class RedissonSessionStoreTest {
     void create_thenLoad_returnsTheFields_withTheTtl() {
         SessionKey key = newKey();
         Map<String, String> fields = Map.of("#c", "1", "#x", "2", "a:name", "s:Ada | :ü€", "a:n", "i:3");
+        assertEquals(16, key.hash().length(), "a key hash is 16 characters: " + key.hash());
+        long before = now();
         assertEquals(Optional.of(Map.of()), store.save(create(key, fields)));
+        long after = now();
 
         Loaded loaded = store.load(key);
         assertTrue(loaded.isFound());
-        assertEquals(fields, loaded.fields());
+        assertEquals(fields, withoutDeadline(loaded.fields()));
+        // The deadline #e is the write's time plus its TTL; the key lives on for the linger beyond it.
+        long deadline = Long.parseLong(loaded.fields().get("#e"));
+        assertTrue(deadline >= before + TTL && deadline <= after + TTL, "#e " + deadline);
+        assertEquals(Long.toString(deadline), layout.hgetall(hashKey(key)).get("#e"));
         long pttl = redis.ttl(hashKey(key));
-        assertTrue(pttl > TTL - 10_000 && pttl <= TTL, "PTTL " + pttl);
+        assertTrue(pttl > TTL + LINGER - 10_000 && pttl <= TTL + LINGER, "PTTL " + pttl);
+    }
+
+    /**
+     * An expired session must stay long enough for a sweep to find it: its bucket ends up to a bucket's width after
+     * its deadline and is swept after it settled, by a sweep that runs once per interval.
+     */
+    @Test
+    void theDefaultLinger_outlastsABucketItsSettlingAndASweepInterval() {
+        for (Duration interval : List.of(Duration.ofSeconds(1), Duration.ofSeconds(10), Duration.ofMinutes(1))) {
+            assertTrue(RedissonSessionStore.lingerFor(interval) >= interval.toMillis() + ExpiryIndex.BUCKET_MS
+                    + ExpiryIndex.SETTLE_MS, "linger for a sweep every " + interval);
+        }
+        long linger = RedissonSessionStore.lingerFor(Duration.ofSeconds(10));
+        RedissonSessionStore byDefault = new RedissonSessionStore(client, prefix, TOMBSTONE_TTL, USER_KEYS_TTL,
+                MAX_PER_USER);
+        SessionKey key = newKey();
+        assertTrue(byDefault.save(create(key, Map.of("a:x", "s:1"))).isPresent());
+        long pttl = redis.ttl(hashKey(key));
+        assertTrue(pttl > TTL + linger - 10_000 && pttl <= TTL + linger, "PTTL " + pttl);
     }
 
     @Test
@@ -180,8 +276,10 @@ class RedissonSessionStoreTest {
         SessionKey key = newKey();
         store.save(create(key, Map.of("a:x", "s:first")));
 
+        Long deadline = layout.deadline(key);
         assertEquals(Optional.empty(), store.save(create(key, Map.of("a:x", "s:second", "a:y", "s:new"))));
-        assertEquals(Map.of("a:x", "s:first"), store.load(key).fields());
+        assertEquals(Map.of("a:x", "s:first"), withoutDeadline(store.load(key).fields()));
+        assertEquals(deadline, layout.deadline(key), "the refused creation moved the deadline");
     }
 
     @Test
@@ -217,15 +315,58 @@ class RedissonSessionStoreTest {
         assertEquals(List.of(), redis.scanKeys(prefix + "*"));
     }
 
+    /**
+     * A session past its deadline #e stays in Redis for the linger (so the expiry sweep can announce it) but is
+     * expired to everyone else: load reports it gone, and no write brings it back.
+     */
+    @Test
+    void aSessionPastItsDeadline_isGoneExpired_andNoWriteResurrectsIt() {
+        String id = ids.newId();
+        SessionKey key = ids.keyOf(id);
+        store.save(new SessionWrite(key, null, true, Map.of("#c", "1", "a:x", "s:1", "a:n", "5"), Set.of(), Map.of(),
+                300, null, 0));
+        assertTrue(store.load(key).isFound(), "found before its deadline");
+        Loaded gone = Poll.until(Duration.ofSeconds(5), "the session to pass its deadline", () -> {
+            Loaded l = store.load(key);
+            return l.isFound() ? Optional.empty() : Optional.of(l);
+        });
+        assertEquals("expired", gone.goneReason());
+        assertTrue(gone.fields().isEmpty());
+        assertTrue(layout.deadline(key) <= now());
+        Map<String, String> stored = hgetall(hashKey(key));
+        long pttl = redis.ttl(hashKey(key));
+        assertTrue(pttl > 0 && pttl <= LINGER, "it lingers: PTTL " + pttl);
+
+        assertEquals(Optional.empty(), store.save(update(key, Map.of("a:late", "s:write"), Set.of("a:x"),
+                Map.of("a:n", 1L))), "an update of an expired session");
+        SessionKey rotated = ids.keyOf(ids.rotate(id));
+        assertEquals(Optional.empty(), store.save(rotate(key, rotated, Map.of("a:late", "s:write"))),
+                "a rotation of an expired session");
+        assertEquals(Optional.empty(), store.save(create(key, Map.of("a:late", "s:write"))),
+                "a creation over an expired session");
+
+        assertEquals(stored, hgetall(hashKey(key)), "the expired session was written");
+        assertTrue(redis.ttl(hashKey(key)) <= pttl, "its TTL was extended");
+        assertFalse(layout.exists(hashKey(rotated)));
+        assertFalse(layout.exists(tombstoneKey(rotated)));
+        assertFalse(layout.exists(tombstoneKey(key)), "a refused write left a tombstone");
+        assertEquals("expired", store.load(key).goneReason());
+        assertEquals("expired", store.load(rotated).goneReason());
+    }
+
     @Test
     void update_setsFieldsAndRefreshesTheTtl() {
         SessionKey key = newKey();
+        long created = now();
         store.save(new SessionWrite(key, null, true, Map.of("a:x", "s:1"), Set.of(), Map.of(), 5_000, null, 0));
-        assertTrue(redis.ttl(hashKey(key)) <= 5_000);
+        assertTrue(redis.ttl(hashKey(key)) <= 5_000 + LINGER);
+        assertTrue(layout.deadline(key) <= now() + 5_000 && layout.deadline(key) >= created + 5_000);
 
+        long updated = now();
         store.save(update(key, Map.of("a:y", "s:2"), Set.of(), Map.of()));
-        assertEquals(Map.of("a:x", "s:1", "a:y", "s:2"), store.load(key).fields());
-        assertTrue(redis.ttl(hashKey(key)) > 5_000, "TTL not refreshed by the update");
+        assertEquals(Map.of("a:x", "s:1", "a:y", "s:2"), withoutDeadline(store.load(key).fields()));
+        assertTrue(redis.ttl(hashKey(key)) > 5_000 + LINGER, "TTL not refreshed by the update");
+        assertTrue(layout.deadline(key) >= updated + TTL, "deadline not moved by the update: " + layout.deadline(key));
     }
 
     @Test
@@ -234,7 +375,7 @@ class RedissonSessionStoreTest {
         store.save(create(key, Map.of("#c", "1", "a:a", "s:1", "a:b", "s:2", "a:c", "s:3", "a:ab", "s:4")));
 
         store.save(update(key, Map.of(), Set.of("a:a", "a:c", "a:missing"), Map.of()));
-        assertEquals(Map.of("#c", "1", "a:b", "s:2", "a:ab", "s:4"), store.load(key).fields());
+        assertEquals(Map.of("#c", "1", "a:b", "s:2", "a:ab", "s:4"), withoutDeadline(store.load(key).fields()));
     }
 
     // ---- delete ---------------------------------------------------------------------------------------------
@@ -270,23 +411,31 @@ class RedissonSessionStoreTest {
         }
         fields.put("#c", "123");
         store.save(create(oldKey, fields));
+        layout.awaitExpiryEntries(1); // the creation's index entry; its script is cached now
         store.load(oldKey); // warm the script cache so the count below is of one call
 
-        Map<String, Long> before = redis.commandCalls();
-        Optional<Map<String, String>> result = store.save(rotate(oldKey, newKey, Map.of("#u", "alice", "#a", "7")));
-        Map<String, Long> after = redis.commandCalls();
+        List<Optional<Map<String, String>>> result = new ArrayList<>();
+        long before = now();
+        List<String> sent = sentDuring(() -> {
+            result.add(store.save(rotate(oldKey, newKey, Map.of("#u", "alice", "#a", "7"))));
+            layout.awaitExpiryEntries(2);
+        });
 
-        assertEquals(Optional.of(Map.of()), result);
-        assertEquals(1, scriptRoundTrips(before, after), "rotation is one round trip: " + outerCommands(before, after));
+        assertEquals(Optional.of(Map.of()), result.get(0));
+        // The rotation is one round trip; the new key's expiry-index entry is written without waiting for it.
+        assertEquals(List.of("SAVE", "EXPIRY_PUSH"), sent, "rotation sent " + sent);
         Map<String, String> expected = new HashMap<>(fields);
         expected.put("#u", "alice");
         expected.put("#a", "7");
-        assertEquals(expected, hgetall(hashKey(newKey)));
+        Map<String, String> stored = hgetall(hashKey(newKey));
+        assertEquals(expected, withoutDeadline(stored));
+        assertTrue(Long.parseLong(stored.get("#e")) >= before + TTL, "#e " + stored.get("#e"));
+        assertEquals(1, layout.whereIndexed(Layout.entry(newKey, null)).size(), "the new key is indexed once");
         assertEquals(0L, redis.call("EXISTS", hashKey(oldKey)));
         assertEquals("rotated", store.load(oldKey).goneReason());
         long newTtl = redis.ttl(hashKey(newKey));
         long tombstoneTtl = redis.ttl(tombstoneKey(oldKey));
-        assertTrue(newTtl > 0 && newTtl <= TTL, "PTTL " + newTtl);
+        assertTrue(newTtl > TTL && newTtl <= TTL + LINGER, "PTTL " + newTtl);
         assertTrue(tombstoneTtl > 0 && tombstoneTtl <= TOMBSTONE_TTL, "tombstone PTTL " + tombstoneTtl);
     }
 
@@ -319,7 +468,10 @@ class RedissonSessionStoreTest {
 
         Optional<Map<String, String>> result = store.save(rotate(oldKey, newKey, Map.of("#u", "alice")));
         assertEquals(Optional.of(Map.of()), result);
-        assertEquals(5001, hgetall(hashKey(newKey)).size());
+        Map<String, String> moved = hgetall(hashKey(newKey));
+        assertEquals(5002, moved.size(), "5,000 attributes, #u and the deadline #e");
+        assertEquals("alice", moved.get("#u"));
+        assertTrue(moved.containsKey("#e"));
     }
 
     /** The same session budget allows one request to set 5,000 small attributes at once. */
@@ -331,7 +483,7 @@ class RedissonSessionStoreTest {
             fields.put("a:k" + i, "i:1");
         }
         assertEquals(Optional.of(Map.of()), store.save(create(key, fields)));
-        assertEquals(5000, store.load(key).fields().size());
+        assertEquals(fields, withoutDeadline(store.load(key).fields()));
     }
 
     // ---- increments -----------------------------------------------------------------------------------------
@@ -425,29 +577,39 @@ class RedissonSessionStoreTest {
     // ---- the session-creation limit ---------------------------------------------------------------------------
 
     private static SessionWrite createFor(ClientRef client, SessionKey key) {
-        return new SessionWrite(key, null, true, Map.of("#c", "1", "a:x", "s:1"), Set.of(), Map.of(), TTL, null, 0, client);
+        return new SessionWrite(key, null, true, Map.of("#c", "1", "a:x", "s:1"), Set.of(), Map.of(), TTL, null, 0)
+                .withCreator(client);
     }
 
     @Test
     void newAnonymousSessions_areLimitedPerClientAndWindow_inTheSameScript_andTheWindowEnds() {
-        store = new RedissonSessionStore(client, prefix, TOMBSTONE_TTL, USER_KEYS_TTL, MAX_PER_USER, 3, 1_500);
+        store = new RedissonSessionStore(client, prefix, TOMBSTONE_TTL, USER_KEYS_TTL, MAX_PER_USER, 3, 1_500, LINGER);
         ClientRef flooder = ids.clientRef("198.51.100.1");
         ClientRef other = ids.clientRef("198.51.100.2");
         assertTrue(store.save(createFor(flooder, ids.keyOf(ids.newIdIn(flooder.tag())))).isPresent()); // script cached
-        Map<String, Long> before = redis.commandCalls();
-        for (int i = 0; i < 2; i++) {
-            assertTrue(store.save(createFor(flooder, ids.keyOf(ids.newIdIn(flooder.tag())))).isPresent());
-        }
-        Map<String, Long> after = redis.commandCalls();
-        assertEquals(2, after.getOrDefault("evalsha", 0L) - before.getOrDefault("evalsha", 0L),
-                "one round trip per creation, the count included");
-        assertEquals(before.getOrDefault("incr", 0L) + 2, after.getOrDefault("incr", 0L), "counted inside the script");
+        layout.awaitExpiryEntries(1);
+        List<String> sent = sentDuring(() -> {
+            for (int i = 0; i < 2; i++) {
+                assertTrue(store.save(createFor(flooder, ids.keyOf(ids.newIdIn(flooder.tag())))).isPresent());
+            }
+            layout.awaitExpiryEntries(3);
+        });
+        // One round trip per creation, the count included; each new key's expiry-index entry is written without
+        // waiting for it.
+        assertEquals(List.of("EXPIRY_PUSH", "EXPIRY_PUSH", "SAVE", "SAVE"), sent.stream().sorted().toList(),
+                "two creations sent " + sent);
+        assertEquals(2, runByScriptsDuring(() -> {
+            for (int i = 0; i < 2; i++) {
+                store.save(createFor(other, ids.keyOf(ids.newIdIn(other.tag()))));
+            }
+        }).stream().filter("incr"::equals).count(), "counted inside the script");
         SessionKey refusedKey = ids.keyOf(ids.newIdIn(flooder.tag()));
         TooManyNewSessionsException e = assertThrows(TooManyNewSessionsException.class,
                 () -> store.save(createFor(flooder, refusedKey)));
         assertTrue(e.retryAfterSeconds() >= 1 && e.retryAfterSeconds() <= 2, "retry after " + e.retryAfterSeconds());
         assertEquals(0L, redis.call("EXISTS", hashKey(refusedKey)), "nothing stored beyond the limit");
-        assertTrue(store.save(createFor(other, ids.keyOf(ids.newIdIn(other.tag())))).isPresent(), "another client");
+        assertTrue(store.save(createFor(other, ids.keyOf(ids.newIdIn(other.tag())))).isPresent(),
+                "another client (its third creation)");
 
         // The counter is in the client's slot, has the window as TTL, and names neither the address nor an id.
         String counter = prefix + "n:{" + flooder.tag() + "}" + flooder.hash();
@@ -495,22 +657,30 @@ class RedissonSessionStoreTest {
             }
         }
         store.delete(newKey(), null, "revoked"); // a tombstone for a session that was never stored
+        layout.awaitExpiryEntries(5 + 3); // each new key (5 creations, 3 rotations) is indexed once
 
         List<String> keys = redis.scanKeys(prefix + "*");
+        List<String> sessionKeys = keys.stream().filter(k -> k.startsWith(prefix + "s:{")).toList();
+        List<String> expiryLists = layout.expiryLists();
         // i=0: 2 tombstones (rotated, then the new key deleted); 1: hash; 2: tombstone + hash; 3: tombstone;
         // 4: tombstone + hash; plus the tombstone of the unknown session
-        assertEquals(9, keys.size(), keys.toString());
+        assertEquals(9, sessionKeys.size(), keys.toString());
+        assertEquals(keys.size(), sessionKeys.size() + expiryLists.size(), "keys other than sessions and the expiry "
+                + "index: " + keys);
+        List<String> texts = new ArrayList<>(keys);
+        layout.expiryEntries().values().forEach(texts::addAll);
         for (String k : keys) {
             long pttl = redis.ttl(k);
             assertTrue(pttl > 0, k + " has PTTL " + pttl);
+        }
+        for (String text : texts) {
             for (String id : idsUsed) {
-                assertFalse(k.contains(id), k + " contains the id " + id);
+                assertFalse(text.contains(id), text + " contains the id " + id);
                 String random = id.substring(4);
                 for (int i = 0; i + 8 <= random.length(); i++) {
-                    assertFalse(k.contains(random.substring(i, i + 8)), k + " contains part of the id " + id);
+                    assertFalse(text.contains(random.substring(i, i + 8)), text + " contains part of the id " + id);
                 }
             }
-            assertTrue(k.startsWith(prefix + "s:{"), k);
         }
     }
 
@@ -524,6 +694,7 @@ class RedissonSessionStoreTest {
         store.delete(warm, null, "logout");
         SessionKey key = newKey();
         store.save(create(key, Map.of("a:x", "s:1", "a:n", "1")));
+        layout.awaitExpiryEntries(2); // the creations' index entries, written without waiting, are in
 
         Map<String, Long> before = redis.commandCalls();
         Loaded loaded = store.load(key);
@@ -545,6 +716,10 @@ class RedissonSessionStoreTest {
         for (String forbidden : List.of("keys", "scan", "rename", "renamenx", "hscan", "sscan")) {
             assertEquals(0, delta(before, afterDelete, forbidden), forbidden);
         }
+        // An update indexes nothing (the sweep moves the entry of a session used since it was indexed): a later
+        // creation's entry lands, and no other.
+        store.save(create(newKey(), Map.of("a:x", "s:1")));
+        layout.awaitExpiryEntries(3);
     }
 
     /**

@@ -31,7 +31,7 @@ import org.redsession.session.SessionKey;
 import org.redsession.session.UserRef;
 
 /**
- * Helper of bench/benchmark.sh and bench/scale.sh, run as a single-file program:
+ * Helper of bench/benchmark.sh, bench/scale.sh and bench/scale-cluster.sh, run as a single-file program:
  * {@code java -cp <copy of target/classes> bench/BenchTool.java <command> ...}. It uses the product's own
  * {@link SessionIds} to compute ids, cookies and Redis keys exactly as the application does. It only ever talks to
  * the base URL it is given (the scripts pass http://127.0.0.1:PORT).
@@ -45,13 +45,13 @@ import org.redsession.session.UserRef;
  * counters-http BASE SESSIONS          sum of attributes.counter over GET /api/session of every session
  * redis-keys SECRETS PREFIX SESSIONS    prints the Redis key of every session (one per line)
  * scale-gen SECRETS PREFIX USER_FROM USER_TO PER_USER NOW_MS IDLE_MS ABS_MS SAMPLE_OUT USER_AGENT
- *      writes RESP commands (for redis-cli --pipe) that store PER_USER signed-in sessions for each user
- *      scale-user-&lt;n&gt;, USER_FROM &lt;= n &lt; USER_TO, exactly as a sign-in stores them (save.lua, mode create),
- *      and adds the names to the set of account names (so the app's expiry sweep visits them)
+ *      writes RESP commands (for redis-cli --pipe; per cluster node with BENCH_SLOTS, see Sink) that store
+ *      PER_USER signed-in sessions for each user scale-user-&lt;n&gt;, USER_FROM &lt;= n &lt; USER_TO, with the user's
+ *      account, directory entry, expiry-index entries and counts, exactly as sign-ins store them
  * check BASE COOKIES                    GET /api/me with every cookie of the file; prints how many answered 200
  * accounts-gen KEY_PREFIX USER_PREFIX USERS PASSWORD ITERATIONS
- *      writes RESP commands (for redis-cli --pipe) that store accounts USER_PREFIX00000.. (role user) exactly as
- *      POST /api/admin/users does (create-user.lua), all with one PBKDF2-HMAC-SHA512 hash of PASSWORD at ITERATIONS
+ *      writes RESP commands (for redis-cli --pipe; per cluster node with BENCH_SLOTS) that store accounts
+ *      USER_PREFIX00000.. (role user) exactly as POST /api/admin/users does (RedisUserRepository), all with one PBKDF2-HMAC-SHA512 hash of PASSWORD at ITERATIONS
  *      (the stored hash carries its iteration count, so checking it costs that many, whatever the server's setting)
  * burst BASE ADMIN ADMINPW USER PASSWORD PARALLEL SECONDS
  *      creates USER (through the API, so at the server's hashing cost), then for SECONDS fires waves of PARALLEL
@@ -60,6 +60,15 @@ import org.redsession.session.UserRef;
  * scale-probe BASE ADMIN ADMINPW USER PASSWORD LIST_N ROUNDS
  *      signs USER in 10 times, times LIST_N x GET /api/me/sessions, then ROUNDS x (sign in 10 times, time the
  *      admin's DELETE /api/admin/users/USER/sessions); prints one JSON line with the percentiles (ms)
+ * expiring-gen SECRETS PREFIX USER_PREFIX USER_FROM USER_TO PER_USER NOW_MS FROM_MS TO_MS IDLE_MS ABS_MS USER_AGENT
+ *      like scale-gen (same Sink, same format), for users USER_PREFIX&lt;n&gt; whose sessions' deadlines are spread evenly
+ *      over [NOW_MS + FROM_MS, NOW_MS + TO_MS] (last used IDLE_MS before it): work for the expiry sweep
+ * monitor-load STOP_FILE SECONDS OUT ADMIN ADMINPW BASE...
+ *      every second, GET /metrics on each BASE and GET /api/admin/stats (as ADMIN) on one BASE in turn, until
+ *      STOP_FILE exists or SECONDS passed; one line per request to OUT, a JSON summary (percentiles, ms) on stdout
+ * window-stats OUT WINDOWS
+ *      percentiles of monitor-load's OUT for the requests that overlap one of the windows of WINDOWS (lines
+ *      "FROM_MS TO_MS", epoch ms) and for the others; one JSON line
  * </pre>
  */
 public final class BenchTool {
@@ -89,6 +98,12 @@ public final class BenchTool {
             case "accounts-gen" -> accountsGen(a[1], a[2], Integer.parseInt(a[3]), a[4], Integer.parseInt(a[5]));
             case "burst" -> burst(a[1], a[2], a[3], a[4], a[5], Integer.parseInt(a[6]), Integer.parseInt(a[7]));
             case "scale-probe" -> scaleProbe(a[1], a[2], a[3], a[4], a[5], Integer.parseInt(a[6]), Integer.parseInt(a[7]));
+            case "expiring-gen" -> expiringGen(a[1], a[2], a[3], Integer.parseInt(a[4]), Integer.parseInt(a[5]),
+                    Integer.parseInt(a[6]), Long.parseLong(a[7]), Long.parseLong(a[8]), Long.parseLong(a[9]), Long.parseLong(a[10]),
+                    Long.parseLong(a[11]), a[12]);
+            case "monitor-load" -> monitorLoad(Path.of(a[1]), Integer.parseInt(a[2]), Path.of(a[3]), a[4], a[5],
+                    List.of(a).subList(6, a.length));
+            case "window-stats" -> windowStats(Path.of(a[1]), Path.of(a[2]));
             default -> throw new IllegalArgumentException("unknown command " + a[0]);
         }
     }
@@ -254,47 +269,154 @@ public final class BenchTool {
         out.write(b.toString().getBytes(StandardCharsets.UTF_8));
     }
 
+    /** base64url alphabet: the shard of a slot tag is the index of its first character, mod 16 (RedisKeys.shardOf). */
+    private static final String B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    private static final int SHARDS = 16;
+    /** Width of a bucket of deadlines in the expiry index (ExpiryIndex.BUCKET_MS). */
+    private static final long BUCKET_MS = 30_000;
+    /** How long an expired session stays for the sweep: RedissonSessionStore.lingerFor(PT1M), the default interval. */
+    private static final long LINGER_MS = 60_000 + 30_000 + 2_000 + 60_000;
+
+    static int shardOf(String tag) {
+        return Math.max(0, B64.indexOf(tag.charAt(0))) % SHARDS;
+    }
+
     /**
-     * What a sign-in stores (SessionState + save.lua, mode "create"): the session hash with #c #x #i #u #r #t #l #ip
-     * #ua #a, PEXPIRE to min(idle, absolute), and the user's index zset handle -> idle deadline with PEXPIRE absolute.
-     * Creation times are spread over the last minutes so the sessions look like real traffic.
+     * Where RESP commands go: standard output (for {@code redis-cli --pipe}), or, for a Redis Cluster, one stream per
+     * node chosen by the hash slot of each command's key (the argument after the command). The environment variable
+     * {@code BENCH_SLOTS} lists the nodes as {@code FROM-TO:PATH,...} (a slot range and a file or FIFO each, read by
+     * one {@code redis-cli -p PORT --pipe} per node).
+     */
+    static final class Sink implements AutoCloseable {
+        private final int[] from;
+        private final int[] to;
+        private final OutputStream[] outs;
+
+        Sink() throws IOException {
+            String spec = System.getenv("BENCH_SLOTS");
+            if (spec == null || spec.isBlank()) {
+                from = new int[] {0};
+                to = new int[] {16383};
+                outs = new OutputStream[] {new BufferedOutputStream(System.out, 1 << 20)};
+                return;
+            }
+            String[] parts = spec.split(",");
+            from = new int[parts.length];
+            to = new int[parts.length];
+            outs = new OutputStream[parts.length];
+            for (int i = 0; i < parts.length; i++) {
+                String range = parts[i].substring(0, parts[i].indexOf(':'));
+                from[i] = Integer.parseInt(range.substring(0, range.indexOf('-')));
+                to[i] = Integer.parseInt(range.substring(range.indexOf('-') + 1));
+                outs[i] = new BufferedOutputStream(Files.newOutputStream(Path.of(parts[i].substring(parts[i].indexOf(':') + 1))),
+                        1 << 20);
+            }
+        }
+
+        void cmd(String... args) throws IOException {
+            int slot = slot(args[1]);
+            for (int i = 0; i < outs.length; i++) {
+                if (slot >= from[i] && slot <= to[i]) {
+                    resp(outs[i], args);
+                    return;
+                }
+            }
+            throw new IllegalStateException("no node for slot " + slot);
+        }
+
+        @Override
+        public void close() throws IOException {
+            for (OutputStream o : outs) {
+                o.close();
+            }
+        }
+
+        /** The Redis Cluster hash slot of a key: CRC16 (XMODEM) of its hash tag, mod 16384. */
+        static int slot(String key) {
+            int open = key.indexOf('{');
+            if (open >= 0) {
+                int close = key.indexOf('}', open + 1);
+                if (close > open + 1) {
+                    key = key.substring(open + 1, close);
+                }
+            }
+            int crc = 0;
+            for (byte b : key.getBytes(StandardCharsets.UTF_8)) {
+                crc ^= (b & 0xff) << 8;
+                for (int k = 0; k < 8; k++) {
+                    crc = (crc & 0x8000) != 0 ? (crc << 1) ^ 0x1021 : crc << 1;
+                }
+                crc &= 0xffff;
+            }
+            return crc % 16384;
+        }
+    }
+
+    /**
+     * One signed-in session as a sign-in stores it (plus a last access): its hash with TTL deadline + linger, its
+     * entry in the expiry index; adds its index field to the account's HSET and counts it in its shard.
+     */
+    static void seedSession(Sink out, String prefix, SessionKey key, String name, long created, long lastAccess,
+            long deadline, long now, String ua, List<String> accountHset, long[] counts) throws IOException {
+        String k = prefix + "s:{" + key.tag() + "}" + key.hash();
+        out.cmd("HSET", k, "#c", Long.toString(created), "#a", Long.toString(lastAccess), "#u", name,
+                "#r", "user", "#ip", "127.0.0.1", "#ua", ua, "#e", Long.toString(deadline));
+        out.cmd("PEXPIRE", k, Long.toString(deadline - now + LINGER_MS));
+        accountHset.add("s:" + key.hash());
+        accountHset.add(Long.toString(deadline));
+        long bucket = Math.floorDiv(deadline, BUCKET_MS);
+        String list = prefix + "x:{x" + Math.floorMod(bucket, (long) SHARDS) + "}:" + bucket;
+        out.cmd("RPUSH", list, key.tag() + key.hash() + name);
+        out.cmd("PEXPIRE", list, Long.toString((bucket + 1) * BUCKET_MS + LINGER_MS + 60_000 - now));
+        counts[shardOf(key.tag())]++;
+    }
+
+    /**
+     * What sign-ins store (SessionState + save.lua, mode create; RedissonSessionStore; ExpiryIndex), for PER_USER
+     * sessions of each user: the session hash {@code #c #a #u #r #ip #ua #e} with TTL deadline + linger; the user's
+     * account (the fields of a real account, plus its index {@code s:<handle> -> deadline}) and its entry in the user
+     * directory; one entry per session in the expiry index (the list of its deadline's 30-second bucket); the shards'
+     * counts of signed-in sessions. Creation times are spread over the last minutes so the sessions look like real
+     * traffic.
      */
     static void scaleGen(String secrets, String prefix, int userFrom, int userTo, int perUser, long now, long idleMs,
             long absMs, Path sampleOut, String ua) throws IOException {
         SessionIds ids = ids(secrets);
-        OutputStream out = new BufferedOutputStream(System.out, 1 << 20);
         StringBuilder samples = new StringBuilder();
-        java.util.Random spread = new java.util.Random(42);
-        for (int u = userFrom; u < userTo; u++) {
-            String name = "scale-user-" + u;
-            UserRef ref = ids.userRef(name);
-            String index = prefix + "u:{" + ref.tag() + "}" + name + ":s";
-            String storedUa = ua.length() > 64 ? ua.substring(0, 64) : ua; // SessionState keeps 64 bytes (ASCII here)
-            List<String> zadd = new ArrayList<>(List.of("ZADD", index));
-            for (int s = 0; s < perUser; s++) {
-                String id = ids.newIdFor(ref);
-                SessionKey key = ids.keyOf(id);
-                long created = now - spread.nextInt(600_000);
-                long lastAccess = created + spread.nextInt((int) Math.max(1, now - created));
-                long idleDeadline = Math.min(lastAccess + idleMs, created + absMs);
-                String k = prefix + "s:{" + key.tag() + "}" + key.hash();
-                resp(out, "HSET", k, "#c", Long.toString(created), "#x", Long.toString(created + absMs), "#i",
-                        Long.toString(idleMs / 1000), "#u", name, "#r", "user", "#t", ids.newToken(), "#l",
-                        Long.toString(created), "#ip", "127.0.0.1", "#ua", storedUa, "#a", Long.toString(lastAccess));
-                resp(out, "PEXPIRE", k, Long.toString(idleDeadline - now));
-                zadd.add(Long.toString(idleDeadline));
-                zadd.add(key.hash());
-                if (u - userFrom < 5 && s < 2) {
-                    samples.append("__Host-SID=").append(ids.sign(id)).append('\n');
+        java.util.Random spread = new java.util.Random(42L + userFrom);
+        long[] counts = new long[SHARDS];
+        String storedUa = ua.length() > 64 ? ua.substring(0, 64) : ua; // SessionState keeps 64 bytes (ASCII here)
+        String pw = "PBKDF2WithHmacSHA512:10000:c2NhbGUtc2VlZC1zYWx0IQ==";
+        String pk = "c2NhbGUgc2VlZGVkIGFjY291bnQ7IG5ldmVyIHNpZ25zIGluIQ==";
+        try (Sink out = new Sink()) {
+            for (int u = userFrom; u < userTo; u++) {
+                String name = "scale-user-" + u;
+                UserRef ref = ids.userRef(name);
+                String account = prefix + "a:{" + ref.tag() + "}" + name;
+                List<String> hset = new ArrayList<>(List.of("HSET", account, "pw", pw, "pk", pk, "roles", "user",
+                        "created", Long.toString(now)));
+                for (int s = 0; s < perUser; s++) {
+                    String id = ids.newIdFor(ref);
+                    SessionKey key = ids.keyOf(id);
+                    long created = now - spread.nextInt(600_000);
+                    long lastAccess = created + spread.nextInt((int) Math.max(1, now - created));
+                    long deadline = Math.min(lastAccess + idleMs, created + absMs);
+                    seedSession(out, prefix, key, name, created, lastAccess, deadline, now, storedUa, hset, counts);
+                    if (u - userFrom < 5 && s < 2) {
+                        samples.append("__Host-SID=").append(ids.sign(id)).append('\n');
+                    }
+                }
+                out.cmd(hset.toArray(String[]::new));
+                out.cmd("ZADD", prefix + "d:{d" + shardOf(ref.tag()) + "}", "0", name);
+            }
+            for (int shard = 0; shard < SHARDS; shard++) {
+                if (counts[shard] > 0) {
+                    String count = prefix + "x:{x" + shard + "}:n";
+                    out.cmd("INCRBY", count, Long.toString(counts[shard]));
+                    out.cmd("PEXPIRE", count, Long.toString(absMs + LINGER_MS + 3_600_000L));
                 }
             }
-            resp(out, zadd.toArray(String[]::new));
-            resp(out, "PEXPIRE", index, Long.toString(absMs));
-            // The user is listed among the accounts' names, so the app's expiry sweep covers it as it would a real
-            // user (the account hash itself is not needed for sessions).
-            resp(out, "SADD", prefix + "{users}:all", name);
         }
-        out.flush();
         Files.writeString(sampleOut, samples.toString());
     }
 
@@ -374,7 +496,10 @@ public final class BenchTool {
                 + ",\"revokeAll\":" + stats(revoke) + "}");
     }
 
-    /** Accounts as create-user.lua stores them (hash {@code <prefix>{users}:u:<name>}, set of all names). */
+    /**
+     * Accounts as POST /api/admin/users stores them (RedisUserRepository: hash {@code <prefix>a:{<tag>}<name>} with
+     * the password hash split into pw and pk, and the name in the user directory).
+     */
     static void accountsGen(String keyPrefix, String userPrefix, int users, String password, int iterations)
             throws Exception {
         byte[] salt = new byte[16];
@@ -382,15 +507,17 @@ public final class BenchTool {
         byte[] hash = javax.crypto.SecretKeyFactory.getInstance("PBKDF2WithHmacSHA512")
                 .generateSecret(new javax.crypto.spec.PBEKeySpec(password.toCharArray(), salt, iterations, 256)).getEncoded();
         Base64.Encoder b64 = Base64.getEncoder();
-        String stored = "PBKDF2WithHmacSHA512:" + iterations + ":" + b64.encodeToString(salt) + ":" + b64.encodeToString(hash);
+        String pw = "PBKDF2WithHmacSHA512:" + iterations + ":" + b64.encodeToString(salt);
+        String pk = b64.encodeToString(hash);
         String now = Long.toString(System.currentTimeMillis());
-        OutputStream out = new BufferedOutputStream(System.out, 1 << 20);
-        for (int i = 0; i < users; i++) {
-            String name = user(userPrefix, i);
-            resp(out, "HSET", keyPrefix + "{users}:u:" + name, "pw", stored, "roles", "user", "created", now);
-            resp(out, "SADD", keyPrefix + "{users}:all", name);
+        try (Sink out = new Sink()) {
+            for (int i = 0; i < users; i++) {
+                String name = user(userPrefix, i);
+                String tag = SessionIds.userTag(name);
+                out.cmd("ZADD", keyPrefix + "d:{d" + shardOf(tag) + "}", "0", name);
+                out.cmd("HSET", keyPrefix + "a:{" + tag + "}" + name, "pw", pw, "pk", pk, "roles", "user", "created", now);
+            }
         }
-        out.flush();
     }
 
     static void burst(String base, String admin, String adminPw, String user, String password, int parallel, int seconds)
@@ -446,6 +573,166 @@ public final class BenchTool {
         b.append("},\"latency\":").append(stats(latencies)).append(",\"sessionsListStatus\":").append(left.statusCode())
                 .append(",\"sessionsLeft\":").append(sessions).append('}');
         System.out.println(b);
+    }
+
+    // ---- scale-cluster.sh ------------------------------------------------------------------------------------
+
+    /**
+     * Sessions that expire soon, stored as scale-gen stores sessions (same fields, keys, index, counts and Sink): for
+     * each user USER_PREFIX&lt;n&gt; ({@code USER_FROM <= n < USER_TO}, an account and a directory entry each), PER_USER
+     * sessions whose deadlines are spread evenly over {@code [NOW + FROM_MS, NOW + TO_MS]}, each last used IDLE_MS
+     * before its deadline and created up to 10 minutes before that. Once the 30-second bucket of a deadline is due,
+     * the expiry sweep of the application claims and announces these sessions.
+     */
+    static void expiringGen(String secrets, String prefix, String userPrefix, int userFrom, int userTo, int perUser, long now,
+            long fromMs, long toMs, long idleMs, long absMs, String ua) throws IOException {
+        SessionIds ids = ids(secrets);
+        java.util.Random spread = new java.util.Random(7L + userFrom);
+        long[] counts = new long[SHARDS];
+        long total = Math.max(1, (long) (userTo - userFrom) * perUser);
+        long n = 0;
+        String storedUa = ua.length() > 64 ? ua.substring(0, 64) : ua;
+        String pw = "PBKDF2WithHmacSHA512:10000:c2NhbGUtc2VlZC1zYWx0IQ==";
+        String pk = "c2NhbGUgc2VlZGVkIGFjY291bnQ7IG5ldmVyIHNpZ25zIGluIQ==";
+        try (Sink out = new Sink()) {
+            for (int u = userFrom; u < userTo; u++) {
+                String name = userPrefix + u;
+                UserRef ref = ids.userRef(name);
+                String account = prefix + "a:{" + ref.tag() + "}" + name;
+                List<String> hset = new ArrayList<>(List.of("HSET", account, "pw", pw, "pk", pk, "roles", "user",
+                        "created", Long.toString(now)));
+                for (int s = 0; s < perUser; s++, n++) {
+                    String id = ids.newIdFor(ref);
+                    SessionKey key = ids.keyOf(id);
+                    long deadline = now + fromMs + (toMs - fromMs) * n / total;
+                    long lastAccess = deadline - idleMs;
+                    long created = Math.max(deadline - absMs, lastAccess - spread.nextInt(600_000));
+                    seedSession(out, prefix, key, name, created, lastAccess, deadline, now, storedUa, hset, counts);
+                }
+                out.cmd(hset.toArray(String[]::new));
+                out.cmd("ZADD", prefix + "d:{d" + shardOf(ref.tag()) + "}", "0", name);
+            }
+            for (int shard = 0; shard < SHARDS; shard++) {
+                if (counts[shard] > 0) {
+                    String count = prefix + "x:{x" + shard + "}:n";
+                    out.cmd("INCRBY", count, Long.toString(counts[shard]));
+                    out.cmd("PEXPIRE", count, Long.toString(absMs + LINGER_MS + 3_600_000L));
+                }
+            }
+        }
+    }
+
+    /**
+     * The load of a monitoring system: every second, GET /metrics on each of BASES and GET /api/admin/stats (signed in
+     * as ADMIN) on one of them in turn. Each request runs on a thread of its own, so a slow answer delays neither the
+     * schedule nor the other requests. Runs until STOP_FILE exists or SECONDS have passed, then waits for the requests
+     * in flight. Writes one line per request to OUT: start (epoch ms), what (metrics, stats), base index, HTTP status
+     * (-1: no answer), latency ms, body bytes; prints a JSON summary.
+     */
+    static void monitorLoad(Path stopFile, int seconds, Path out, String admin, String adminPw, List<String> bases)
+            throws Exception {
+        Session adminSession = login(bases.get(0), admin, adminPw);
+        PrintStream lines = new PrintStream(Files.newOutputStream(out), true, StandardCharsets.UTF_8);
+        ExecutorService pool = Executors.newCachedThreadPool();
+        long end = System.currentTimeMillis() + seconds * 1000L;
+        long next = System.currentTimeMillis();
+        int tick = 0;
+        try {
+            while (System.currentTimeMillis() < end && !Files.exists(stopFile)) {
+                for (int i = 0; i < bases.size(); i++) {
+                    int b = i;
+                    pool.submit(() -> timed(lines, "metrics", b, HttpRequest.newBuilder(URI.create(bases.get(b) + "/metrics"))));
+                }
+                int b = tick % bases.size();
+                pool.submit(() -> timed(lines, "stats", b, with(adminSession, bases.get(b) + "/api/admin/stats")));
+                tick++;
+                next += 1000;
+                Thread.sleep(Math.max(0, next - System.currentTimeMillis()));
+            }
+        } finally {
+            pool.shutdown();
+            pool.awaitTermination(90, java.util.concurrent.TimeUnit.SECONDS);
+            lines.close();
+        }
+        System.out.println(summary(Files.readAllLines(out), null));
+    }
+
+    private static Void timed(PrintStream lines, String what, int base, HttpRequest.Builder request) {
+        long start = System.currentTimeMillis();
+        long t0 = System.nanoTime();
+        int status;
+        int bytes = 0;
+        try {
+            HttpResponse<String> r = send(request.GET());
+            status = r.statusCode();
+            bytes = r.body().length();
+        } catch (Exception e) {
+            status = -1;
+        }
+        String line = String.format(Locale.ROOT, "%d\t%s\t%d\t%d\t%.3f\t%d", start, what, base, status, ms(System.nanoTime() - t0),
+                bytes);
+        synchronized (lines) {
+            lines.println(line);
+        }
+        return null;
+    }
+
+    /**
+     * Percentiles of monitor-load lines by what (metrics, stats) and by what and base; only the lines for which
+     * {@code keep} holds (all when null). Requests that did not answer 200 are counted as errors and left out of the
+     * percentiles.
+     */
+    private static String summary(List<String> raw, java.util.function.Predicate<String[]> keep) {
+        Map<String, List<Double>> by = new TreeMap<>();
+        Map<String, Integer> errors = new TreeMap<>();
+        for (String line : raw) {
+            String[] f = line.split("\t");
+            if (f.length < 6 || (keep != null && !keep.test(f))) {
+                continue;
+            }
+            for (String k : List.of(f[1], f[1] + f[2])) {
+                if ("200".equals(f[3])) {
+                    by.computeIfAbsent(k, x -> new ArrayList<>()).add(Double.parseDouble(f[4]));
+                } else {
+                    errors.merge(k, 1, Integer::sum);
+                }
+            }
+        }
+        StringBuilder b = new StringBuilder("{");
+        by.forEach((k, v) -> b.append(json(k)).append(':').append(stats(v)).append(','));
+        b.append("\"errors\":{");
+        errors.forEach((k, v) -> b.append(json(k)).append(':').append(v).append(','));
+        if (!errors.isEmpty()) {
+            b.setLength(b.length() - 1);
+        }
+        return b.append("}}").toString();
+    }
+
+    /**
+     * monitor-load's lines split by time: the requests that overlap one of the windows (lines "FROM_MS TO_MS", epoch
+     * ms; e.g. when the expiry sweep ran) and the others.
+     */
+    static void windowStats(Path raw, Path windows) throws IOException {
+        List<long[]> w = new ArrayList<>();
+        for (String line : Files.readAllLines(windows)) {
+            String[] p = line.trim().split("\\s+");
+            if (p.length >= 2) {
+                w.add(new long[] {Long.parseLong(p[0]), Long.parseLong(p[1])});
+            }
+        }
+        java.util.function.Predicate<String[]> inside = f -> {
+            long start = Long.parseLong(f[0]);
+            long stop = start + (long) Math.ceil(Double.parseDouble(f[4]));
+            for (long[] x : w) {
+                if (start <= x[1] && stop >= x[0]) {
+                    return true;
+                }
+            }
+            return false;
+        };
+        List<String> lines = Files.readAllLines(raw);
+        System.out.println("{\"windows\":" + w.size() + ",\"during\":" + summary(lines, inside) + ",\"outside\":"
+                + summary(lines, inside.negate()) + "}");
     }
 
     private BenchTool() {

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
-# Shared by bench/benchmark.sh and bench/scale.sh (sourced): processes, ports, Payara Micro and redis-server
-# launched the way bin/run launches them, only on 127.0.0.1 and on free ports. Every process started here is
-# recorded and stopped by bench_cleanup (installed as the EXIT trap by the caller).
+# Shared by bench/benchmark.sh, bench/scale.sh and bench/scale-cluster.sh (sourced): processes, ports, Payara Micro
+# and redis-server launched the way bin/run launches them, only on 127.0.0.1 and on free ports. Every process started
+# here is recorded and stopped by bench_cleanup (installed as the EXIT trap by the caller).
 
 BENCH_PIDS=()
 
@@ -64,6 +64,32 @@ boot_redis() {
     forget_pid "$REDIS_PID"; blog "redis-server could not start on port $REDIS_PORT: trying another port"
   done
   bdie "redis-server did not start in 3 attempts; see $dir/redis.log"
+}
+
+# boot_redis_cluster_node DIR: like boot_redis, a redis-server in cluster mode (cluster-enabled yes, nodes.conf in DIR,
+# cluster-node-timeout 15 s so heavy seeding on a busy machine does not mark a node as failing); its cluster bus on a
+# free port of its own (the default, port + 10000, may be taken or beyond 65535). Sets REDIS_PORT and REDIS_PID.
+boot_redis_cluster_node() {
+  local dir="$1" attempt deadline bus
+  mkdir -p "$dir"
+  for attempt in 1 2 3; do
+    REDIS_PORT="$(free_port)"; bus="$(free_port)"
+    [[ "$bus" != "$REDIS_PORT" ]] || continue
+    redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --daemonize no --save "" --appendonly no \
+      --cluster-enabled yes --cluster-config-file "$dir/nodes.conf" --cluster-port "$bus" --cluster-node-timeout 15000 \
+      --dir "$dir" --logfile "$dir/redis.log" & REDIS_PID=$!
+    BENCH_PIDS+=("$REDIS_PID:redis-server (cluster node)")
+    deadline=$((SECONDS + 15))
+    until [[ "$(redis-cli -p "$REDIS_PORT" ping 2>/dev/null)" == PONG ]]; do
+      kill -0 "$REDIS_PID" 2>/dev/null || break
+      ((SECONDS < deadline)) || bdie "redis-server did not answer within 15 s; see $dir/redis.log"
+      sleep 0.2
+    done
+    kill -0 "$REDIS_PID" 2>/dev/null && return 0
+    forget_pid "$REDIS_PID"; rm -f "$dir/nodes.conf"
+    blog "redis-server could not start on ports $REDIS_PORT/$bus: trying others"
+  done
+  bdie "redis-server (cluster node) did not start in 3 attempts; see $dir/redis.log"
 }
 
 # start_payara NAME WAR PORT ROOTDIR: Payara Micro through payara-config/payara-micro.sh, the command line of bin/run

@@ -104,15 +104,15 @@ done
 # Expiry facts from a sample of the seeded data.
 SAMPLE_KEY="$(rcli --scan --pattern 'rs:s:*' | grep -v ':gone$' | head -n 1 || true)"
 SAMPLE_USER="$(rcli HGET "$SAMPLE_KEY" '#u')"; SAMPLE_TAG="${SAMPLE_KEY#*\{}"; SAMPLE_TAG="${SAMPLE_TAG%%\}*}"
-SAMPLE_INDEX="rs:u:{$SAMPLE_TAG}$SAMPLE_USER:s"
+SAMPLE_INDEX="rs:a:{$SAMPLE_TAG}$SAMPLE_USER" # the account: its fields s:<handle> are the user's session index
 {
   echo "session hash  $SAMPLE_KEY: PTTL $(rcli PTTL "$SAMPLE_KEY") ms, MEMORY USAGE $(rcli MEMORY USAGE "$SAMPLE_KEY" SAMPLES 0) B, $(rcli HLEN "$SAMPLE_KEY") fields"
-  echo "user index    $SAMPLE_INDEX: PTTL $(rcli PTTL "$SAMPLE_INDEX") ms, ZCARD $(rcli ZCARD "$SAMPLE_INDEX"), MEMORY USAGE $(rcli MEMORY USAGE "$SAMPLE_INDEX" SAMPLES 0) B"
-  echo "keys without a TTL: $(($(rcli DBSIZE) - $(info_field keyspace db0 | sed 's/.*expires=\([0-9]*\).*/\1/'))) (accounts, which are data: rs:{users}:u:admin, rs:{users}:u:$PROBE, rs:{users}:all)"
+  echo "account+index $SAMPLE_INDEX: PTTL $(rcli PTTL "$SAMPLE_INDEX") ms, $(rcli HKEYS "$SAMPLE_INDEX" | grep -c '^s:') indexed sessions, MEMORY USAGE $(rcli MEMORY USAGE "$SAMPLE_INDEX" SAMPLES 0) B"
+  echo "keys without a TTL: $(($(rcli DBSIZE) - $(info_field keyspace db0 | sed 's/.*expires=\([0-9]*\).*/\1/'))) (accounts and the 16 directory shards, which are data)"
   echo "INFO keyspace: $(info_field keyspace db0)"
-  echo "expiry sweep (every session.sweep-interval = 1 min, one instance, one pipelined ZREMRANGEBYSCORE per user):"
-  rcli INFO commandstats | tr -d '\r' | grep -E '^cmdstat_(zremrangebyscore|smembers|zcount):' | sed 's/^/  /'
-  echo "  users: $(rcli SCARD 'rs:{users}:all') names in rs:{users}:all"
+  echo "commands that would grow with the number of users (none expected: the sweep reads due buckets of the expiry index):"
+  rcli INFO commandstats | tr -d '\r' | grep -E '^cmdstat_(smembers|keys|scan|zcount|zremrangebyscore):' | sed 's/^/  /' || echo "  none"
+  echo "  users: $(for k in $(seq 0 15); do rcli ZCARD "rs:d:{d$k}"; done | awk '{ s += $1 } END { print s }') names in the directory"
   echo "left by the probe's sign-ins and revocations: $(rcli --scan --pattern 'rs:s:*:gone' | wc -l) tombstones (PTTL of one: $(k=$(rcli --scan --pattern 'rs:s:*:gone' | head -n 1 || true); [[ -n "$k" ]] && rcli PTTL "$k" || echo -) ms), revocation markers $(rcli --scan --pattern 'rs:u:*nb' | tr '\n' ' ')(PTTL $(k=$(rcli --scan --pattern 'rs:u:*nb' | head -n 1 || true); [[ -n "$k" ]] && rcli PTTL "$k" || echo -) ms)"
 } >"$RUN/expiry.txt"
 cat "$RUN/expiry.txt" >&2
@@ -133,8 +133,8 @@ timeouts (idle PT30M, absolute PT8H)._
 Command: \`bench/scale.sh${ARGS[*]:+ ${ARGS[*]}}\`
 
 Sessions are written straight into Redis (\`redis-cli --pipe\`) exactly as a sign-in writes them: the session hash
-(\`#c #x #i #u #r #t #l #ip #ua #a\`, with the ${#UA}-character User-Agent \`$UA\`) with its TTL, and the user's index
-(sorted set handle → idle deadline) with its TTL; ids, keys and cookies come from the product's own \`SessionIds\`
+(\`#c #a #u #r #ip #ua #e\`, with the ${#UA}-character User-Agent \`$UA\`) with its TTL, the user's account holding
+its index (fields \`s:<handle>\` → deadline), the directory entry, the expiry-index entry and the counts; ids, keys and cookies come from the product's own \`SessionIds\`
 (\`bench/BenchTool.java scale-gen\`). A sample of the seeded cookies is sent to \`GET /api/me\` to show that the app
 accepts them. The probe user is real: it signs in 10 times through the API before each measurement.
 

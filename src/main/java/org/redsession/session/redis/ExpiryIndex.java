@@ -19,6 +19,7 @@ import org.redisson.api.RedissonClient;
 import org.redisson.client.RedisException;
 import org.redisson.client.codec.StringCodec;
 import org.redsession.session.SessionKey;
+import org.redsession.session.SessionStoreUnavailableException;
 import org.redsession.session.SessionStore.ExpiredSession;
 import org.redsession.session.UserRef;
 
@@ -34,9 +35,9 @@ import org.redsession.session.UserRef;
  * <li><b>Exactly-once expiry.</b> A session stays in Redis for a short <em>linger</em> after its deadline (unreadable:
  * load and save treat it as expired), so the sweep can claim it: {@code expiry-claim.lua} deletes it and leaves the
  * tombstone {@code expired|<claim>}, atomically, so only one instance gets it. After the listeners ran, the claim is
- * acknowledged (tombstone {@code expired}). A claim that is not acknowledged within {@value #CLAIM_MS} ms (its instance
- * died) is taken over by the next sweep: announced at least once, and twice only if an instance dies between a
- * listener's return and the acknowledgement that follows it.</li>
+ * acknowledged (tombstone {@code expired}) before the next session is announced. A claim that is not acknowledged
+ * within {@value #CLAIM_MS} ms (its instance died) is taken over by the next sweep: announced at least once, and twice
+ * only if an instance dies between a listener's return and the acknowledgement that follows it.</li>
  * <li><b>Leases.</b> Each shard is swept under its own lease, so instances share the work and a dead sweeper's shards
  * are taken over when its lease ends.</li>
  * <li><b>Counts.</b> The signed-in sessions of each shard are counted by the writes that start and end them (sign-in,
@@ -88,6 +89,11 @@ final class ExpiryIndex {
     void index(SessionKey key, UserRef user, long deadline, long countDelta) {
         String entry = key.tag() + key.hash() + (user == null ? "" : user.username());
         logFailure(push(entry, deadline, countDelta), "indexing a session's expiry");
+    }
+
+    /** The bucket of a deadline (epoch ms). */
+    static long bucketOf(long deadline) {
+        return Math.floorDiv(deadline, BUCKET_MS);
     }
 
     /** The shard of a bucket: buckets take turns. */
@@ -255,9 +261,15 @@ final class ExpiryIndex {
                     } catch (RuntimeException e) {
                         LOG.log(Level.WARNING, "Expiry sweep: announcing an expired session failed", e);
                     }
-                    pending.add(redisson.getScript(StringCodec.INSTANCE).evalAsync(keys.tombstone(key),
-                            RScript.Mode.READ_WRITE, Scripts.EXPIRY_ACK, RScript.ReturnType.LONG,
-                            List.of(keys.tombstone(key)), token));
+                    // Acknowledged before the next one is announced: an instance that dies leaves at most one
+                    // announced session unacknowledged (announced again by the sweeper that takes over).
+                    try {
+                        Scripts.run(redisson, Scripts.EXPIRY_ACK, RScript.Mode.READ_WRITE, RScript.ReturnType.LONG,
+                                List.of(keys.tombstone(key)), token);
+                    } catch (SessionStoreUnavailableException e) {
+                        LOG.log(Level.WARNING, "Expiry sweep: an acknowledgement failed; the session is announced "
+                                + "again when the claim lapses", e);
+                    }
                     if (!user.isEmpty()) {
                         count(key.tag(), -1);
                     }

@@ -178,7 +178,9 @@ public class RedissonSessionStore implements SessionStore {
             } else if ("#new".equals(k)) {
                 signedIn = true;
             } else if ("#earlier".equals(k)) {
-                earlier = true;
+                // Indexed again only if the deadline moved into an earlier bucket (a request's own duration moves a
+                // deadline capped by the absolute one by a few milliseconds either way).
+                earlier = ExpiryIndex.bucketOf(now + w.ttlMillis()) < ExpiryIndex.bucketOf(Scripts.number(flat.get(i + 1)));
             } else {
                 incremented.put(k, String.valueOf(flat.get(i + 1)));
             }

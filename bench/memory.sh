@@ -67,8 +67,10 @@ used_memory() {
 }
 # MEMORY STATS as "name value" lines (the db.0 block flattened), for the breakdown of a growth.
 memory_stats() {
-  redis-cli -p "$REDIS_PORT" MEMORY STATS | awk 'NR % 2 == 1 { k = $0; next } k == "db.0" { db = 1; next } { print k, $0 }' |
-    sed -n 's/^\(dataset.bytes\|overhead.hashtable.main\|overhead.hashtable.expires\|keys.count\) /\1 /p'
+  redis-cli -p "$REDIS_PORT" MEMORY STATS | awk '$0 == "db.0" { next } k == "" { k = $0; next } { print k, $0; k = "" }' |
+    awk '$1 == "dataset.bytes" || $1 == "overhead.hashtable.main" || $1 == "overhead.hashtable.expires" || $1 == "keys.count" || $1 == "lua.caches" { print }
+      $1 == "dataset.bytes" { d = $2 } $1 == "overhead.hashtable.main" { m = $2 } $1 == "overhead.hashtable.expires" { e = $2 }
+      END { print "keyspace.total", d + m + e }'
 }
 breakdown() { # breakdown BEFORE AFTER N: per-session growth of each MEMORY STATS figure
   join <(sort "$1") <(sort "$2") | awk -v n="$3" '{ printf "%s %+.0f B/session; ", $1, ($3 - $2) / n }'

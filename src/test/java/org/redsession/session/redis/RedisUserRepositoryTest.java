@@ -344,4 +344,24 @@ class RedisUserRepositoryTest {
         assertEquals(0, new RedisUserRepository(client, prefix + "other:", LEFTOVER_TTL).count(),
                 "each key prefix has its own directory");
     }
+
+    /** Accounts of the layout before the directory ({users}:u:<name> and the set {users}:all) move at start-up. */
+    @Test
+    void migrateLegacy_movesOldAccountsToTheCurrentLayout_once_andKeepsAnAccountThatExistsAlready() {
+        redis.call("HSET", prefix + "{users}:u:olga", "pw", HASH, "roles", "admin,user", "created", "1700000000000");
+        redis.call("HSET", prefix + "{users}:u:pete", "pw", HASH, "roles", "user", "created", "1700000000001");
+        redis.call("SADD", prefix + "{users}:all", "olga", "pete");
+        users.create(new User("pete", "PBKDF2WithHmacSHA512:1000:bmV3LXNhbHQ=:bmV3LWhhc2g=", Set.of("user"), 42));
+
+        assertEquals(1, users.migrateLegacy(), "olga moved; pete exists already in the new layout");
+        User olga = users.find("olga").orElseThrow();
+        assertEquals(HASH, olga.passwordHash());
+        assertEquals(Set.of("admin", "user"), olga.roles());
+        assertEquals(1700000000000L, olga.createdAt());
+        assertEquals(42, users.find("pete").orElseThrow().createdAt(), "the existing account is kept as it is");
+        assertEquals(List.of("olga", "pete"), users.page(10, null, "").users().stream().map(User::username).toList());
+        assertEquals(0L, redis.call("EXISTS", prefix + "{users}:u:olga", prefix + "{users}:u:pete", prefix + "{users}:all"),
+                "the old keys are gone");
+        assertEquals(0, users.migrateLegacy(), "nothing left to move");
+    }
 }

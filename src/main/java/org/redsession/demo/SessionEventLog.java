@@ -11,11 +11,14 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import jakarta.servlet.http.HttpSessionAttributeListener;
 import jakarta.servlet.http.HttpSessionBindingEvent;
 import jakarta.servlet.http.HttpSessionEvent;
 import jakarta.servlet.http.HttpSessionIdListener;
 import jakarta.servlet.http.HttpSessionListener;
+
+import org.redsession.config.DemoSettings;
 
 /**
  * Counts the Servlet session events this instance delivered (a CDI bean, which is how listeners of the Redis-backed
@@ -24,6 +27,9 @@ import jakarta.servlet.http.HttpSessionListener;
 @ApplicationScoped
 public class SessionEventLog implements HttpSessionListener, HttpSessionAttributeListener, HttpSessionIdListener {
     private static final Logger LOG = Logger.getLogger(SessionEventLog.class.getName());
+
+    @Inject
+    DemoSettings settings;
     private final Map<String, AtomicLong> counts = new ConcurrentHashMap<>();
 
     private void count(String event) {
@@ -38,10 +44,12 @@ public class SessionEventLog implements HttpSessionListener, HttpSessionAttribut
     @Override
     public void sessionDestroyed(HttpSessionEvent se) {
         count("sessionDestroyed");
-        // One line per ended session, with a short hash of its id (never the id): lets tests check that each
-        // expiry was announced exactly once across instances, even by an instance that was killed afterwards.
-        String id = se.getSession().getId();
-        LOG.info(() -> "Demo listener: sessionDestroyed " + shortHash(id));
+        if (settings.logSessionEvents()) {
+            // One line per ended session, with a short hash of its id (never the id): lets tests check that each
+            // expiry was announced exactly once across instances, even by an instance that was killed afterwards.
+            String id = se.getSession().getId();
+            LOG.info(() -> "Demo listener: sessionDestroyed " + shortHash(id));
+        }
     }
 
     /** The first 12 hex digits of SHA-256 of a session id: identifies it in logs without revealing it. */

@@ -106,6 +106,7 @@ class ExpiryEventsIT {
                 .env("SESSION_ABSOLUTE_TIMEOUT", ABSOLUTE.toString())
                 .env("SESSION_TOUCH_INTERVAL", "PT0S")
                 .env("SESSION_SWEEP_INTERVAL", SWEEP.toString())
+                .env("APP_DEMO_LOG_SESSION_EVENTS", "true") // a log line per ended session: what this test counts
                 .env("SESSION_MAX_PER_USER", "100")
                 .env("SECURITY_PASSWORD_HASH_ITERATIONS", "10000")
                 .env("SECURITY_SESSION_CREATION_MAX_PER_CLIENT", "0")

@@ -31,6 +31,7 @@ class ExpiryIT {
                 .env("SESSION_ABSOLUTE_TIMEOUT", "PT8S")
                 .env("SESSION_TOUCH_INTERVAL", "PT0S")
                 .env("SESSION_SWEEP_INTERVAL", "PT2S")
+                .env("APP_DEMO_LOG_SESSION_EVENTS", "true") // a log line per ended session, to count announcements
                 .start();
     }
 

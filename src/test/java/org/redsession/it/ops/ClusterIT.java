@@ -71,6 +71,7 @@ class ClusterIT {
                 .env("REDIS_NODES", addresses)
                 .env("REDIS_URL", nodes.get(0).url())
                 .env("SESSION_SWEEP_INTERVAL", "PT2S")
+                .env("APP_DEMO_LOG_SESSION_EVENTS", "true") // a log line per ended session, to count announcements
                 .start();
     }
 

@@ -26,6 +26,7 @@ public class SecuritySettings {
     private int maxRequestBytes;
     private int maxNewSessionsPerClient;
     private Duration newSessionWindow;
+    private String strictTransportSecurity;
 
     @PostConstruct
     void read() {
@@ -44,6 +45,23 @@ public class SecuritySettings {
         maxNewSessionsPerClient = s.integer("security.session-creation.max-per-client", 60, 0, 1_000_000);
         newSessionWindow = s.duration("security.session-creation.window", "PT1M", Duration.ofSeconds(1),
                 Duration.ofDays(1));
+        Duration hstsMaxAge = s.duration("security.hsts.max-age", "P365D", Duration.ofDays(365), Duration.ofDays(3650));
+        boolean includeSubDomains = s.bool("security.hsts.include-subdomains", false);
+        boolean preload = s.bool("security.hsts.preload", false);
+        if (preload && !includeSubDomains) {
+            throw new InvalidConfigurationException("security.hsts.preload",
+                    "preloading needs security.hsts.include-subdomains=true (the browsers' preload lists require it)");
+        }
+        strictTransportSecurity = "max-age=" + hstsMaxAge.toSeconds() + (includeSubDomains ? "; includeSubDomains" : "")
+                + (preload ? "; preload" : "");
+    }
+
+    /**
+     * The {@code Strict-Transport-Security} value sent on every response to a request that reached the server over
+     * HTTPS (directly, or per {@code X-Forwarded-Proto} from a trusted proxy).
+     */
+    public String strictTransportSecurity() {
+        return strictTransportSecurity;
     }
 
     /** Failed sign-ins of one account within the window before further attempts get 429. */

@@ -1,17 +1,22 @@
 package org.redsession.web;
 
 import java.io.IOException;
+import java.util.Set;
 
+import jakarta.inject.Inject;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpFilter;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
+import org.redsession.config.SecuritySettings;
+
 /**
  * Adds the browser security headers to every response (pages, static assets and the API, where they are harmless):
  * a strict Content-Security-Policy without {@code 'unsafe-inline'} (the pages have no inline script or style), no
- * framing, no MIME sniffing, no referrer. Static assets ({@code /css/}, {@code /js/}, the icon) are revalidated on
+ * framing, no MIME sniffing, no referrer; and HSTS on every response to a request that came over HTTPS ({@link
+ * #isHttps}), never on plain HTTP. Static assets ({@code /css/}, {@code /js/}, the icon) are revalidated on
  * every use ({@code Cache-Control: no-cache}) so a redeployed WAR is picked up at once; pages set
  * {@code no-store} themselves ({@link PageFilter}).
  *
@@ -34,9 +39,15 @@ public class SecurityHeadersFilter extends HttpFilter {
             "form-action 'self'",
             "frame-ancestors 'none'");
 
+    @Inject
+    transient SecuritySettings settings;
+
     @Override
     protected void doFilter(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws IOException, ServletException {
+        if (isHttps(request, settings.trustedProxies())) {
+            response.setHeader("Strict-Transport-Security", settings.strictTransportSecurity());
+        }
         response.setHeader("Content-Security-Policy", CONTENT_SECURITY_POLICY);
         response.setHeader("X-Content-Type-Options", "nosniff");
         response.setHeader("Referrer-Policy", "no-referrer");
@@ -48,6 +59,23 @@ public class SecurityHeadersFilter extends HttpFilter {
             response.setHeader("Cache-Control", "no-cache");
         }
         chain.doFilter(request, response);
+    }
+
+    /**
+     * Whether the browser's connection was HTTPS: this connection is (TLS at Payara), or the peer is a trusted proxy
+     * whose {@code X-Forwarded-Proto} says {@code https}. The header from any other peer is ignored.
+     */
+    static boolean isHttps(HttpServletRequest request, Set<String> trustedProxies) {
+        if (request.isSecure()) {
+            return true;
+        }
+        String proto = request.getHeader("X-Forwarded-Proto");
+        if (proto == null || !trustedProxies.contains(request.getRemoteAddr())) {
+            return false;
+        }
+        int comma = proto.indexOf(',');
+        String first = (comma < 0 ? proto : proto.substring(0, comma)).trim();
+        return "https".equalsIgnoreCase(first);
     }
 
     static boolean isStaticAsset(String path) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -68,6 +69,25 @@ class LimitsIT {
         TestClient t = new TestClient(on.base());
         t.setHeader("X-Forwarded-For", client);
         return t.postJson("api/auth/login", Json.createObjectBuilder().add("username", user).add("password", password).build().toString());
+    }
+
+    /**
+     * HSTS on every response to a request that came over HTTPS through a trusted proxy (this instance trusts
+     * 127.0.0.1), pages, API answers and errors alike; never when the proxy says the browser used plain HTTP.
+     */
+    @Test
+    void aRequestThatCameOverHttps_throughATrustedProxy_getsHsts_andPlainHttpNever() {
+        TestClient t = new TestClient(c.base());
+        for (String path : List.of("health/ready", "login", "api/me", "css/app.css")) {
+            TestClient.Res https = t.send("GET", path, null, null, "X-Forwarded-Proto", "https");
+            assertEquals(Optional.of("max-age=31536000"), https.header("Strict-Transport-Security"), () -> path + ": " + https);
+            TestClient.Res http = t.send("GET", path, null, null, "X-Forwarded-Proto", "http");
+            assertEquals(Optional.empty(), http.header("Strict-Transport-Security"), () -> path + ": " + http);
+            TestClient.Res direct = t.get(path);
+            assertEquals(Optional.empty(), direct.header("Strict-Transport-Security"), () -> path + ": " + direct);
+        }
+        It.assertError(t.send("GET", "api/me", null, null, "X-Forwarded-Proto", "https"), 401, "not_authenticated");
+        assertTrue(t.last().header("Strict-Transport-Security").isPresent(), "on JSON errors too");
     }
 
     @Test

@@ -81,6 +81,17 @@ class SessionApiIT {
         assertEquals("no-store", res.header("Cache-Control").orElse(""), res::toString);
     }
 
+    /** This instance trusts no proxy: a forged X-Forwarded-Proto never turns a plain-HTTP request into an HTTPS one. */
+    @Test
+    void plainHttp_neverGetsHsts_evenWithAForgedForwardedProto() {
+        TestClient t = new TestClient(client.base());
+        for (String path : List.of("health/ready", "login", "api/me")) {
+            assertTrue(t.get(path).header("Strict-Transport-Security").isEmpty(), path);
+            TestClient.Res forged = t.send("GET", path, null, null, "X-Forwarded-Proto", "https");
+            assertTrue(forged.header("Strict-Transport-Security").isEmpty(), () -> path + ": " + forged);
+        }
+    }
+
     @Test
     void noResponse_everCarriesAContainerSession() {
         List<TestClient.Res> responses = new ArrayList<>();

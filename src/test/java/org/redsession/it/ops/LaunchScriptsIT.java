@@ -1,0 +1,75 @@
+package org.redsession.it.ops;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.redsession.testsupport.FreePorts;
+
+/**
+ * The README's run command fails fast: {@code bin/run} with a configuration that stops the deployment (a bootstrap
+ * administrator password that breaks the password rules) exits non-zero as soon as the deployment has failed,
+ * printing the configuration error line, and stops what it started (Payara Micro and the local redis-server).
+ */
+class LaunchScriptsIT {
+
+    @Test
+    void binRun_stopsAtAFailedDeployment_printsTheCause_andExitsNonZero() throws Exception {
+        int port = FreePorts.next();
+        int redisPort = FreePorts.next();
+        String weak = "Short-pw-9"; // 10 characters: under the 12 the account rules ask for
+        Path out = Files.createTempFile("bin-run", ".log");
+        ProcessBuilder pb = new ProcessBuilder("bash", "bin/run", "--no-build").redirectErrorStream(true)
+                .redirectOutput(out.toFile());
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        pb.environment().put("PORT", Integer.toString(port));
+        pb.environment().put("REDIS_URL", "redis://127.0.0.1:" + redisPort);
+        pb.environment().put("APP_BOOTSTRAP_ADMIN_PASSWORD", weak);
+        long start = System.nanoTime();
+        Process run = pb.start();
+        try {
+            // Before, bin/run waited its full 180 s for readiness and then said only "not ready".
+            assertTrue(run.waitFor(150, TimeUnit.SECONDS), () -> "bin/run still running; output: " + read(out));
+            long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
+            String output = read(out);
+            assertNotEquals(0, run.exitValue(), output);
+            assertTrue(output.contains("the deployment failed: Invalid configuration: property 'app.bootstrap-admin.password' "
+                    + "(environment variable APP_BOOTSTRAP_ADMIN_PASSWORD): A password has at least 12 characters"), output);
+            assertFalse(output.contains("not ready after"), output);
+            assertTrue(seconds < 150, "took " + seconds + " s");
+            assertFalse(output.contains(weak), "the password itself is never printed");
+            assertFalse(listening(port), "Payara Micro was stopped");
+            assertFalse(listening(redisPort), "the redis-server bin/run started was stopped");
+        } finally {
+            run.destroyForcibly();
+            Files.deleteIfExists(out);
+        }
+        assertEquals(false, run.isAlive());
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return "(unreadable: " + e + ")";
+        }
+    }
+
+    private static boolean listening(int port) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 500);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}

@@ -4,6 +4,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -12,11 +13,14 @@ import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.TrustManagerFactory;
+
 import org.eclipse.microprofile.config.Config;
 
 /**
- * How to reach Redis: address, topology, credentials, timeouts and the key prefix; read once from
- * MicroProfile Config and validated at start-up.
+ * How to reach Redis: address, topology, credentials, TLS material, timeouts and the key prefix; read once from
+ * MicroProfile Config and validated at start-up (a trust or key store that cannot be read stops the start-up).
  */
 @ApplicationScoped
 public class RedisSettings {
@@ -40,6 +44,10 @@ public class RedisSettings {
     private String keyPrefix;
     private int connectionPoolSize;
     private int nettyThreads;
+    private boolean tls;
+    private Optional<TrustManagerFactory> trustManagers;
+    private Optional<KeyManagerFactory> keyManagers;
+    private boolean verifyHostname;
 
     @PostConstruct
     void read() {
@@ -99,10 +107,29 @@ public class RedisSettings {
         int httpThreads = s.integer("http.threads", 8 * cores, 1, 4096);
         connectionPoolSize = s.integer("redis.pool-size", httpThreads + cores, 1, 4096);
         nettyThreads = s.integer("redis.netty-threads", Math.max(2, cores), 1, 256);
+        readTls(s);
         keyPrefix = s.string("redis.key-prefix", "rs:");
         if (!keyPrefix.matches("[A-Za-z0-9:_.-]{1,32}")) {
             throw new InvalidConfigurationException("redis.key-prefix", "use 1 to 32 of A-Z a-z 0-9 : _ . -");
         }
+    }
+
+    private void readTls(Settings s) {
+        tls = "rediss".equals(url.getScheme()) || nodeAddresses().stream().anyMatch(n -> n.startsWith("rediss://"));
+        Optional<String> trustStore = s.optional("redis.tls.trust-store");
+        Optional<String> keyStore = s.optional("redis.tls.key-store");
+        verifyHostname = s.bool("redis.tls.verify-hostname", true);
+        if (!tls) {
+            for (String property : new String[] {"redis.tls.trust-store", "redis.tls.key-store"}) {
+                if (s.optional(property).isPresent()) {
+                    throw new InvalidConfigurationException(property, "applies only to TLS connections: use rediss:// in redis.url");
+                }
+            }
+        }
+        trustManagers = trustStore.map(f -> TlsFiles.trustManagers("redis.tls.trust-store", Path.of(f),
+                s.secret("redis.tls.trust-store-password")));
+        keyManagers = keyStore.map(f -> TlsFiles.keyManagers("redis.tls.key-store", Path.of(f),
+                s.secret("redis.tls.key-store-password")));
     }
 
     private static String decode(String s) {
@@ -160,6 +187,26 @@ public class RedisSettings {
     /** Netty event-loop threads of the Redis client (default: one per core, at least 2). */
     public int nettyThreads() {
         return nettyThreads;
+    }
+
+    /** Whether the connections to Redis use TLS ({@code rediss://}). */
+    public boolean tls() {
+        return tls;
+    }
+
+    /** The CA certificates Redis' certificate must chain to; empty = the JVM's default trust store. */
+    public Optional<TrustManagerFactory> trustManagers() {
+        return trustManagers;
+    }
+
+    /** The client certificate, for a Redis that asks for one ({@code tls-auth-clients yes}). */
+    public Optional<KeyManagerFactory> keyManagers() {
+        return keyManagers;
+    }
+
+    /** Whether Redis' certificate must name the host in the address (otherwise only its chain is checked). */
+    public boolean verifyHostname() {
+        return verifyHostname;
     }
 
     /** Prefix of every key the application writes, e.g. {@code rs:}. */

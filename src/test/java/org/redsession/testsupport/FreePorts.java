@@ -37,4 +37,14 @@ public final class FreePorts {
         throw new UncheckedIOException(new IOException(
                 "no unused free port found after " + MAX_ATTEMPTS + " attempts", last));
     }
+
+    /** Whether something accepts connections on 127.0.0.1:{@code port} (within half a second). */
+    public static boolean listening(int port) {
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 500);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
 }

@@ -41,11 +41,13 @@ public final class TestClient {
 
     /** What {@link #withBase} shares: the HTTP client, cookie jar, default headers and last response. */
     private static final class Shared {
-        final HttpClient http = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(CONNECT_TIMEOUT)
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
+        final HttpClient http;
+        Shared(HttpClient.Builder builder) {
+            http = builder.version(HttpClient.Version.HTTP_1_1)
+                    .connectTimeout(CONNECT_TIMEOUT)
+                    .followRedirects(HttpClient.Redirect.NEVER)
+                    .build();
+        }
         final Map<String, String> cookies = new LinkedHashMap<>();
         final Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
         volatile Res last;
@@ -56,7 +58,12 @@ public final class TestClient {
 
     /** A client for requests relative to {@code base} (e.g. {@code http://127.0.0.1:8080/}) with an empty jar. */
     public TestClient(URI base) {
-        this(base, new Shared());
+        this(base, new Shared(HttpClient.newBuilder()));
+    }
+
+    /** A client for an {@code https} base that trusts what {@code tls} trusts (e.g. a CA a test generated). */
+    public TestClient(URI base, javax.net.ssl.SSLContext tls) {
+        this(base, new Shared(HttpClient.newBuilder().sslContext(tls)));
     }
 
     private TestClient(URI base, Shared shared) {

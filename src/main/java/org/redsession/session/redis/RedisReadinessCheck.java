@@ -12,7 +12,10 @@ import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
 import org.redsession.session.SessionStoreUnavailableException;
 
-/** Readiness: DOWN while Redis does not answer within the configured timeout, UP again as soon as it does. */
+/**
+ * Readiness: DOWN while Redis does not answer within the configured timeout, UP again as soon as it does. When DOWN,
+ * its {@code error} says why, naming the setting to check when a TLS handshake or the credentials failed.
+ */
 @Readiness
 @ApplicationScoped
 public class RedisReadinessCheck implements HealthCheck {
@@ -20,13 +23,19 @@ public class RedisReadinessCheck implements HealthCheck {
     @Inject
     RedissonClient redisson;
 
+    @Inject
+    TlsFailureWatch tlsFailures;
+
     @Override
     public HealthCheckResponse call() {
         try {
             Object pong = Scripts.run(redisson, "return 'PONG'", RScript.Mode.READ_ONLY, RScript.ReturnType.VALUE, List.of());
             return HealthCheckResponse.named("redis").status("PONG".equals(pong)).build();
         } catch (SessionStoreUnavailableException e) {
-            return HealthCheckResponse.named("redis").down().withData("error", e.getMessage()).build();
+            // A refused client certificate shows only as a closed connection: the watch knows why it closed.
+            String error = e.getMessage().contains("TLS") ? e.getMessage()
+                    : tlsFailures.recentFailure().map(f -> e.getMessage() + "; " + f).orElse(e.getMessage());
+            return HealthCheckResponse.named("redis").down().withData("error", error).build();
         }
     }
 }

@@ -13,6 +13,7 @@ import org.redisson.client.codec.StringCodec;
 import org.redisson.config.BaseConfig;
 import org.redisson.config.Config;
 import org.redisson.config.ReadMode;
+import org.redisson.config.SslVerificationMode;
 import org.redisson.config.SubscriptionMode;
 import org.redsession.config.RedisSettings;
 
@@ -28,6 +29,9 @@ public class RedissonClientProducer {
     @Inject
     RedisSettings settings;
 
+    @Inject
+    TlsFailureWatch tlsFailures;
+
     @Produces
     @ApplicationScoped
     RedissonClient redisson() {
@@ -39,6 +43,13 @@ public class RedissonClientProducer {
         // command) cost more than they bring on small machines. The CPU-bound work that once starved few loops
         // (password hashing in a burst of sign-ins) is bounded by PasswordHashing.
         config.setNettyThreads(settings.nettyThreads());
+        if (settings.tls()) {
+            // rediss://: the JVM's trust store unless redis.tls.trust-store names one; a client certificate if given.
+            settings.trustManagers().ifPresent(config::setSslTrustManagerFactory);
+            settings.keyManagers().ifPresent(config::setSslKeyManagerFactory);
+            config.setSslVerificationMode(settings.verifyHostname() ? SslVerificationMode.STRICT : SslVerificationMode.CA_ONLY);
+            config.setNettyHook(tlsFailures);
+        }
         switch (settings.mode()) {
             case SINGLE -> {
                 var single = config.useSingleServer().setAddress(settings.address()).setDatabase(settings.database())
@@ -67,7 +78,9 @@ public class RedissonClientProducer {
             }
             default -> throw new IllegalStateException("unknown mode " + settings.mode());
         }
-        LOG.info(() -> "Connecting to Redis (" + settings.mode().name().toLowerCase() + ") at " + settings.address());
+        LOG.info(() -> "Connecting to Redis (" + settings.mode().name().toLowerCase() + ") at " + settings.address()
+                + (settings.tls() ? " over TLS" + (settings.verifyHostname() ? "" : " (host name not verified)")
+                        + (settings.keyManagers().isPresent() ? " with a client certificate" : "") : ""));
         return Redisson.create(config);
     }
 

@@ -73,8 +73,54 @@ final class Scripts {
         }
     }
 
-    /** What every Redis failure becomes: the store is unavailable (503 at the edge); the message names no key. */
+    /**
+     * What every Redis failure becomes: the store is unavailable (503 at the edge). The message (logged, and shown by
+     * the readiness check) names no key, and names the cause when the configuration is the likely culprit: a TLS
+     * handshake that failed (wrong CA, host name, client certificate, or TLS against a plain port) or refused
+     * credentials.
+     */
     static SessionStoreUnavailableException unavailable(RedisException e) {
-        return new SessionStoreUnavailableException("Redis is unavailable: " + e.getClass().getSimpleName(), e);
+        return new SessionStoreUnavailableException("Redis is unavailable: " + e.getClass().getSimpleName() + cause(e), e);
+    }
+
+    /** What a failed TLS handshake most likely means for the configuration, from the failure's class and message. */
+    static String tlsHint(String failure) {
+        if (failure.contains("certification path") || failure.contains("PKIX") || failure.contains("CertPath")) {
+            return "Redis' certificate is not signed by a CA of redis.tls.trust-store";
+        }
+        if (failure.contains("subject alternative") || failure.contains("No name matching")) {
+            return "Redis' certificate does not name the host of redis.url (or set redis.tls.verify-hostname=false)";
+        }
+        if (failure.contains("certificate_required") || failure.contains("bad_certificate")
+                || failure.contains("unknown_ca")) {
+            return "Redis refused the client certificate or got none: check redis.tls.key-store";
+        }
+        if (failure.contains("NotSslRecord") || failure.contains("Unsupported or unrecognized SSL message")) {
+            return "that port does not speak TLS: use redis:// in redis.url, or Redis' tls-port";
+        }
+        return "check redis.tls.trust-store, redis.tls.key-store and redis.tls.verify-hostname";
+    }
+
+    private static String cause(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String message = String.valueOf(t.getMessage());
+            if (t instanceof javax.net.ssl.SSLException || t instanceof java.security.GeneralSecurityException
+                    || t.getClass().getSimpleName().equals("NotSslRecordException")) {
+                Throwable root = t;
+                while (root.getCause() != null && root.getCause() != root) {
+                    root = root.getCause();
+                }
+                return ": the TLS handshake failed (" + root.getClass().getSimpleName() + ": " + root.getMessage()
+                        + "): " + tlsHint(root.getClass().getSimpleName() + " " + root.getMessage());
+            }
+            if (message.startsWith("WRONGPASS") || message.contains("NOAUTH") || message.contains("NOPERM")) {
+                // Only Redis' own words: Redisson appends the channel and the command's arguments.
+                int channel = message.indexOf(". channel:");
+                return ": Redis refused the credentials or a command ("
+                        + (channel < 0 ? message : message.substring(0, channel)).lines().findFirst().orElse("")
+                        + "); check redis.username, redis.password and the ACL";
+            }
+        }
+        return "";
     }
 }

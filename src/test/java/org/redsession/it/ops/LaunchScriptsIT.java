@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -47,8 +45,8 @@ class LaunchScriptsIT {
             assertFalse(output.contains("not ready after"), output);
             assertTrue(seconds < 150, "took " + seconds + " s");
             assertFalse(output.contains(weak), "the password itself is never printed");
-            assertFalse(listening(port), "Payara Micro was stopped");
-            assertFalse(listening(redisPort), "the redis-server bin/run started was stopped");
+            assertFalse(FreePorts.listening(port), "Payara Micro was stopped");
+            assertFalse(FreePorts.listening(redisPort), "the redis-server bin/run started was stopped");
         } finally {
             run.destroyForcibly();
             Files.deleteIfExists(out);
@@ -61,15 +59,6 @@ class LaunchScriptsIT {
             return Files.readString(file);
         } catch (IOException e) {
             return "(unreadable: " + e + ")";
-        }
-    }
-
-    private static boolean listening(int port) {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", port), 500);
-            return true;
-        } catch (IOException e) {
-            return false;
         }
     }
 }

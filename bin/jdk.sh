@@ -1,4 +1,4 @@
-# Sourced by bin/run and bin/test: find_jdk exports JAVA_HOME as a JDK 21+ (Payara Micro 7 needs Java 21+):
+# Sourced by bin/run, bin/topology and bin/test: find_jdk exports JAVA_HOME as a JDK 21+ (Payara Micro 7 needs Java 21+):
 # $JAVA_HOME if it is one, else the first one under /usr/lib/jvm.
 
 java_major() { # major version of the JDK at $1, or nothing

@@ -8,15 +8,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.redsession.testsupport.FreePorts;
 
 /**
- * The README's run command fails fast: {@code bin/run} with a configuration that stops the deployment (a bootstrap
- * administrator password that breaks the password rules) exits non-zero as soon as the deployment has failed,
- * printing the configuration error line, and stops what it started (Payara Micro and the local redis-server).
+ * The launch scripts fail fast: {@code bin/run} and {@code bin/topology} with a configuration that stops the deployment
+ * (a bootstrap administrator password that breaks the password rules) exit non-zero as soon as the deployment has
+ * failed, printing the configuration error line, and stop what they started (Payara Micro, redis-server).
  */
 class LaunchScriptsIT {
 
@@ -52,6 +53,36 @@ class LaunchScriptsIT {
             Files.deleteIfExists(out);
         }
         assertEquals(false, run.isAlive());
+    }
+
+    @Test
+    void binTopology_stopsAtAFailedDeployment_printsTheCause_andExitsNonZero() throws Exception {
+        List<Integer> ports = List.of(FreePorts.next(), FreePorts.next(), FreePorts.next(), FreePorts.next(), FreePorts.next());
+        String weak = "Short-pw-9";
+        Path out = Files.createTempFile("bin-topology", ".log");
+        ProcessBuilder pb = new ProcessBuilder("bash", "bin/topology", "--no-build", "--port", ports.get(0).toString(),
+                "--https-port", ports.get(1).toString(), "--app-ports", ports.get(2) + "," + ports.get(3),
+                "--redis-port", ports.get(4).toString(), "--work-dir", Ops.workDir("topology-fail").toString())
+                .redirectErrorStream(true).redirectOutput(out.toFile());
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        pb.environment().put("APP_BOOTSTRAP_ADMIN_PASSWORD", weak);
+        Process topology = pb.start();
+        try {
+            assertTrue(topology.waitFor(150, TimeUnit.SECONDS), () -> "bin/topology still running; output: " + read(out));
+            String output = read(out);
+            assertNotEquals(0, topology.exitValue(), output);
+            assertTrue(output.matches("(?s).*the deployment of app[12] failed: Invalid configuration: property "
+                    + "'app\\.bootstrap-admin\\.password' \\(environment variable APP_BOOTSTRAP_ADMIN_PASSWORD\\): "
+                    + "A password has at least 12 characters.*"), output);
+            assertFalse(output.contains("not ready after"), output);
+            assertFalse(output.contains(weak), "the password itself is never printed");
+            for (int port : ports) {
+                assertFalse(FreePorts.listening(port), "port " + port + " was freed: " + output);
+            }
+        } finally {
+            topology.destroyForcibly();
+            Files.deleteIfExists(out);
+        }
     }
 
     private static String read(Path file) {

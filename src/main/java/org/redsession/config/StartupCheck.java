@@ -23,6 +23,8 @@ public class StartupCheck {
     AccountSettings accounts;
     @Inject
     SecuritySettings security;
+    @Inject
+    NearCacheSettings nearCache;
 
     void onStart(@Observes @Initialized(ApplicationScoped.class) Object ignored) {
         // Calling a method forces the lazy @ApplicationScoped beans to be created and their @PostConstruct to run.
@@ -30,6 +32,6 @@ public class StartupCheck {
                 + ", idle timeout " + session.idleTimeout() + ", absolute timeout " + session.absoluteTimeout()
                 + ", cookie " + session.cookieName() + ", bootstrap admin '" + accounts.bootstrapAdminUsername() + "'"
                 + ", sign-in throttle " + security.maxFailuresPerAccount() + " per account / " + security.maxFailuresPerClient()
-                + " per client in " + security.throttleWindow());
+                + " per client in " + security.throttleWindow() + ", near cache " + (nearCache.enabled() ? "on" : "off"));
     }
 }

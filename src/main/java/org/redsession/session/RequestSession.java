@@ -51,6 +51,7 @@ public final class RequestSession {
     private final long now;
     private boolean loaded;
     private int roundTrips;
+    private boolean wrote;
     private SessionStoreUnavailableException storeFailure;
     private SessionState current;
     private String goneReason;
@@ -120,9 +121,11 @@ public final class RequestSession {
                 SessionStore.Loaded result;
                 try {
                     long start = System.nanoTime();
-                    roundTrips++;
                     result = manager.store().load(key);
-                    manager.events().loaded(System.nanoTime() - start);
+                    if (!result.cached()) {
+                        roundTrips++;
+                        manager.events().loaded(System.nanoTime() - start);
+                    }
                 } catch (SessionStoreUnavailableException e) {
                     storeFailure = e;
                     throw e;
@@ -299,6 +302,7 @@ public final class RequestSession {
         if (stored != null) {
             UserRef user = s.identity().map(i -> manager.ids().userRef(i.username())).orElse(null);
             roundTrips++;
+            wrote = true;
             manager.store().delete(stored, user, reason);
         }
         s.markInvalidated();
@@ -334,6 +338,11 @@ public final class RequestSession {
      * @throws SessionStoreUnavailableException if the store cannot be reached
      * @throws TooManyNewSessionsException if a new anonymous session was refused by the creation limit
      */
+    /** Whether this request has written (or tried to write) its session to the store. */
+    public boolean wrote() {
+        return wrote;
+    }
+
     public CookieChange commit() {
         try {
             return commitChanges();
@@ -378,6 +387,7 @@ public final class RequestSession {
         boolean created = w.get().create() && w.get().retiredKey() == null;
         long start = System.nanoTime();
         roundTrips++;
+        wrote = true;
         Optional<Map<String, String>> result;
         try {
             result = manager.store().save(w.get());

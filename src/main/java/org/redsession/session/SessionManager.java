@@ -127,6 +127,16 @@ public final class SessionManager {
     }
 
     /** The number of signed-in sessions of all users (a fixed number of store reads, whatever the number of users). */
+    /** See {@link SessionStore#awaitWritesVisible()}. */
+    public void awaitWritesVisible() {
+        store.awaitWritesVisible();
+    }
+
+    /** See {@link SessionStore#writeFenceNanos()}. */
+    public long writeFenceNanos() {
+        return store.writeFenceNanos();
+    }
+
     public long countSignedIn() {
         return store.countSignedIn();
     }

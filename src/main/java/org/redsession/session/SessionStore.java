@@ -21,6 +21,26 @@ public interface SessionStore {
     Loaded load(SessionKey key);
 
     /**
+     * Holds the calling request's answer back until every write it has made is visible to every instance's reads:
+     * called before an answer to a request that wrote leaves. Nothing to wait for without a near cache.
+     */
+    default void awaitWritesVisible() {
+        long until = System.nanoTime() + writeFenceNanos();
+        long left;
+        while ((left = until - System.nanoTime()) > 0) {
+            java.util.concurrent.locks.LockSupport.parkNanos(left);
+        }
+    }
+
+    /**
+     * How long after its writes an answer must be held back for them to be visible to every instance's reads ({@link
+     * #awaitWritesVisible} waits that long); 0 without a near cache.
+     */
+    default long writeFenceNanos() {
+        return 0;
+    }
+
+    /**
      * Applies one request's changes atomically. An existing session that has meanwhile been deleted or revoked is
      * not written again (no resurrection); a new session is only created if neither it nor its tombstone exists.
      * A signed-in session is kept in its user's index; creating one beyond the per-user limit ends the user's
@@ -94,14 +114,20 @@ public interface SessionStore {
      *
      * @param fields the stored fields (metadata and attributes), empty when gone
      * @param goneReason null when found; otherwise why the session ended
+     * @param cached whether it was answered from a near cache, without a round trip
      */
-    record Loaded(Map<String, String> fields, String goneReason) {
+    record Loaded(Map<String, String> fields, String goneReason, boolean cached) {
         public static Loaded found(Map<String, String> fields) {
-            return new Loaded(Map.copyOf(fields), null);
+            return new Loaded(Map.copyOf(fields), null, false);
         }
 
         public static Loaded gone(String reason) {
-            return new Loaded(Map.of(), reason == null ? "expired" : reason);
+            return new Loaded(Map.of(), reason == null ? "expired" : reason, false);
+        }
+
+        /** The same answer, marked as served by a near cache. */
+        public Loaded fromCache() {
+            return new Loaded(fields, goneReason, true);
         }
 
         public boolean isFound() {

@@ -247,13 +247,20 @@ class SessionApiIT {
     }
 
     @Test
-    void roundTripBudget_meIsOneCommand_counterAtMostTwo() {
+    void roundTripBudget_aWarmMeIsNoCommand_counterOne_loginAtMostFive() {
         It.loginAdmin(client);
         client.post("api/counter");
         try (RedisMonitor monitor = RedisMonitor.start(redis.port())) {
-            List<RedisMonitor.Command> me = monitor.during(() -> assertEquals(200, client.get("api/me").status()));
+            // The first read after a write loads the session again (the write dropped every cached copy); once this
+            // instance holds it and its heartbeat proof is fresh, reads are served from the near cache.
+            List<List<RedisMonitor.Command>> me = new ArrayList<>();
+            Poll.until(Duration.ofSeconds(10), "a warm GET /api/me sends no Redis command", () -> {
+                me.add(monitor.during(() -> assertEquals(200, client.get("api/me").status())));
+                return RedisMonitor.roundTrips(me.get(me.size() - 1)) == 0;
+            });
             List<RedisMonitor.Command> counter = monitor.during(() -> assertEquals(200, client.post("api/counter").status()));
-            System.out.println("[budget] GET /api/me: " + RedisMonitor.roundTrips(me) + " command(s) " + me);
+            System.out.println("[budget] GET /api/me until warm: " + me.stream().map(RedisMonitor::roundTrips).toList()
+                    + " command(s) " + me);
             System.out.println("[budget] POST /api/counter: " + RedisMonitor.roundTrips(counter) + " command(s) " + counter);
             TestClient fresh = new TestClient(client.base());
             List<RedisMonitor.Command> login = monitor.during(() -> It.loginAdmin(fresh));
@@ -266,11 +273,13 @@ class SessionApiIT {
             // The first sign-in above cleared any failures of the account, so this one has no counter to delete.
             assertTrue(login.stream().noneMatch(c -> !c.fromScript() && c.name().equals("del")),
                     () -> "a sign-in without earlier failures deleted a throttle counter: " + login);
-            assertEquals(1, RedisMonitor.roundTrips(me), me::toString);
-            assertTrue(RedisMonitor.roundTrips(counter) <= 2, counter::toString);
-            assertTrue(me.stream().noneMatch(c -> !c.fromScript() && !c.name().startsWith("eval")), me::toString);
-            assertTrue(me.stream().noneMatch(c -> List.of("hset", "pexpire", "del", "set").contains(c.name())),
-                    () -> "GET /api/me wrote: " + me);
+            // Until warm, each read is one load (through the near cache's connection or Redisson), never more.
+            me.forEach(m -> assertTrue(RedisMonitor.roundTrips(m) <= 1, m::toString));
+            me.forEach(m -> assertTrue(m.stream().noneMatch(c -> !c.fromScript() && !c.name().startsWith("eval")), m::toString));
+            me.forEach(m -> assertTrue(m.stream().noneMatch(c -> List.of("hset", "pexpire", "del", "set").contains(c.name())),
+                    () -> "GET /api/me wrote: " + m));
+            // The counter: the session from the cache, and its commit (which refuses an ended session) as the one command.
+            assertEquals(1, RedisMonitor.roundTrips(counter), counter::toString);
         }
     }
 

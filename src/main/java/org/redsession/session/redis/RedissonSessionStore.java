@@ -10,11 +10,16 @@ import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
 
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.context.Initialized;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
+import org.eclipse.microprofile.metrics.MetricRegistry;
+import org.redsession.config.NearCacheSettings;
 import org.redsession.config.RedisSettings;
 import org.redsession.config.SecuritySettings;
 import org.redsession.config.SessionSettings;
@@ -48,6 +53,8 @@ public class RedissonSessionStore implements SessionStore {
     private long newSessionWindowMillis;
     private long lingerMillis;
     private ExpiryIndex expiry;
+    /** Null when off (by setting, or because the topology is not a single Redis). */
+    private NearCache nearCache;
 
     /** For CDI. */
     public RedissonSessionStore() {
@@ -82,7 +89,8 @@ public class RedissonSessionStore implements SessionStore {
     }
 
     @Inject
-    void init(RedisSettings redisSettings, SessionSettings sessionSettings, SecuritySettings securitySettings) {
+    void init(RedisSettings redisSettings, SessionSettings sessionSettings, SecuritySettings securitySettings,
+            NearCacheSettings nearCacheSettings, MetricRegistry metrics) {
         keys = new RedisKeys(redisSettings.keyPrefix());
         tombstoneTtlMillis = sessionSettings.tombstoneTtl().toMillis();
         userKeysTtlMillis = sessionSettings.absoluteTimeout().toMillis();
@@ -92,6 +100,24 @@ public class RedissonSessionStore implements SessionStore {
         lingerMillis = lingerFor(sessionSettings.sweepInterval());
         expiry = new ExpiryIndex(redisson, keys, lingerMillis, tombstoneTtlMillis,
                 userKeysTtlMillis + lingerMillis + 3_600_000L);
+        nearCache = NearCaches.start(redisSettings, nearCacheSettings, keys, metrics);
+    }
+
+    /** Created at start-up rather than at the first request, so the near cache's connection is up before it. */
+    void onStart(@Observes @Initialized(ApplicationScoped.class) Object ignored) {
+        LOG.fine(() -> "Session store ready" + (nearCache == null ? "" : " with a near cache"));
+    }
+
+    /** For tests: loads through this near cache (started and closed by the caller). */
+    void useNearCache(NearCache cache) {
+        this.nearCache = cache;
+    }
+
+    @PreDestroy
+    void close() {
+        if (nearCache != null) {
+            nearCache.close();
+        }
     }
 
     /**
@@ -104,8 +130,19 @@ public class RedissonSessionStore implements SessionStore {
 
     @Override
     public Loaded load(SessionKey key) {
+        if (nearCache != null) {
+            Optional<Loaded> cached = nearCache.load(key);
+            if (cached.isPresent()) {
+                return cached.get();
+            }
+        }
         List<Object> flat = Scripts.run(redisson, Scripts.LOAD, RScript.Mode.READ_ONLY, RScript.ReturnType.LIST,
                 keys.loadKeys(key), Long.toString(System.currentTimeMillis()));
+        return interpret(flat);
+    }
+
+    /** What load.lua's reply means: the fields, or why the session is gone. */
+    static Loaded interpret(List<Object> flat) {
         Map<String, String> fields = pairs(flat);
         if (fields.isEmpty()) {
             return Loaded.gone(null);
@@ -117,7 +154,15 @@ public class RedissonSessionStore implements SessionStore {
     }
 
     @Override
+    public long writeFenceNanos() {
+        return nearCache == null ? 0 : nearCache.fenceNanos();
+    }
+
+    @Override
     public Optional<Map<String, String>> save(SessionWrite w) {
+        if (nearCache != null) {
+            nearCache.written(w.key());
+        }
         boolean moveSlot = w.create() && w.retiredKey() != null;
         SessionKey retired = w.retiredKey() != null && !moveSlot ? w.retiredKey() : w.key();
         String mode = w.create() ? "create" : w.retiredKey() != null ? "rotate" : "update";
@@ -225,6 +270,9 @@ public class RedissonSessionStore implements SessionStore {
     }
 
     private boolean delete(SessionKey key, UserRef user, String reason, boolean onlyIfLive) {
+        if (nearCache != null) {
+            nearCache.written(key);
+        }
         List<Object> scriptKeys = new ArrayList<>(keys.sessionKeys(key));
         scriptKeys.add(user == null ? keys.session(key) : keys.account(user));
         Long existed = Scripts.run(redisson, Scripts.DELETE, RScript.Mode.READ_WRITE, RScript.ReturnType.LONG,
@@ -268,6 +316,9 @@ public class RedissonSessionStore implements SessionStore {
     @Override
     public boolean revoke(UserRef user, String handle, String reason) {
         SessionKey key = new SessionKey(user.tag(), handle);
+        if (nearCache != null) {
+            nearCache.written(key);
+        }
         Long done = Scripts.run(redisson, Scripts.REVOKE, RScript.Mode.READ_WRITE, RScript.ReturnType.LONG,
                 List.of(keys.account(user), keys.session(key), keys.tombstone(key)), handle, reason,
                 Long.toString(tombstoneTtlMillis));
@@ -310,6 +361,9 @@ public class RedissonSessionStore implements SessionStore {
             args.add(Long.toString(tombstoneTtlMillis));
             for (String h : slice) {
                 SessionKey key = new SessionKey(user.tag(), h);
+                if (nearCache != null) {
+                    nearCache.written(key);
+                }
                 scriptKeys.add(keys.session(key));
                 scriptKeys.add(keys.tombstone(key));
                 args.add(h);

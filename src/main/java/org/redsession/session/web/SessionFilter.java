@@ -2,10 +2,14 @@ package org.redsession.session.web;
 
 import java.io.IOException;
 import java.util.Collections;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import jakarta.inject.Inject;
+import jakarta.servlet.AsyncContext;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpFilter;
@@ -30,6 +34,10 @@ import org.redsession.web.JsonError;
  * {@code session_store_unavailable}, never a fresh session. A request that would store a new anonymous session while
  * its client is over the session-creation limit gets 429 {@code too_many_sessions} and nothing is stored.
  *
+ * <p>The answer to a request that wrote to the store (an unsafe method, or a session written) is released only once
+ * those writes are visible to every instance ({@link SessionManager#awaitWritesVisible}): with the near cache, that
+ * holds it back by {@code session.near-cache.fence}, during which the request is asynchronous and holds no thread.
+ *
  * <p>A request that goes asynchronous (a JAX-RS resource answering with a {@code CompletionStage}, as the sign-in
  * does while the password is hashed) is committed when it completes ({@link SessionAsyncContext}), still before its
  * response is released. Dispatching such a request ({@code AsyncContext.dispatch}) is not supported.
@@ -37,6 +45,12 @@ import org.redsession.web.JsonError;
 public class SessionFilter extends HttpFilter {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = Logger.getLogger(SessionFilter.class.getName());
+    /** Releases answers held back by the write fence (it only schedules; the container's threads send them). */
+    private final transient ScheduledExecutorService fenceTimer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "redsession-write-fence");
+        t.setDaemon(true);
+        return t;
+    });
 
     @Inject
     transient SessionManager manager;
@@ -53,19 +67,59 @@ public class SessionFilter extends HttpFilter {
         RequestSession session = manager.forRequest(request::getAttribute, request::setAttribute,
                 () -> Collections.list(request.getHeaders("Cookie")));
         session.setClientAddress(() -> ClientAddress.bucket(ClientAddress.of(request, securitySettings.trustedProxies())));
-        SessionResponse wrappedResponse = new SessionResponse(response, () -> cookies.apply(response, session.commit()));
+        boolean unsafe = !("GET".equals(request.getMethod()) || "HEAD".equals(request.getMethod())
+                || "OPTIONS".equals(request.getMethod()));
+        SessionResponse wrappedResponse = new SessionResponse(response, () -> {
+            cookies.apply(response, session.commit());
+            // Whatever this request wrote (its session, or another's: sign-out, revoke, password change, a user
+            // deleted) must be visible to every instance before its answer leaves (the near cache's fence).
+            return (unsafe || session.wrote()) && manager.writeFenceNanos() > 0;
+        }, manager::awaitWritesVisible);
         SessionRequest wrappedRequest = new SessionRequest(request, session, request.getServletContext(), listeners,
                 () -> finishAsync(response, wrappedResponse));
         try {
             chain.doFilter(wrappedRequest, wrappedResponse);
             if (!wrappedRequest.wentAsync()) {
-                wrappedResponse.finish();
+                if (wrappedResponse.commitHeld()) {
+                    releaseAfterFence(request, response, wrappedResponse);
+                } else {
+                    wrappedResponse.release();
+                }
             }
         } catch (ServletException | RuntimeException e) {
             if (!answeredAsError(response, wrappedResponse, e)) {
                 throw e;
             }
         }
+    }
+
+    @Override
+    public void destroy() {
+        fenceTimer.shutdown();
+        super.destroy();
+    }
+
+    /**
+     * Releases the held-back answer once the write fence has passed, without holding a request thread meanwhile: the
+     * request goes asynchronous and a timer completes it (so writes per second are not bounded by threads / fence).
+     */
+    private void releaseAfterFence(HttpServletRequest request, HttpServletResponse response,
+            SessionResponse wrappedResponse) throws IOException {
+        if (!request.isAsyncSupported()) {
+            manager.awaitWritesVisible();
+            wrappedResponse.release();
+            return;
+        }
+        AsyncContext async = request.startAsync(request, response);
+        fenceTimer.schedule(() -> async.start(() -> {
+            try {
+                wrappedResponse.release();
+            } catch (IOException e) {
+                LOG.fine(() -> "Client gone before the response was sent: " + e);
+            } finally {
+                async.complete();
+            }
+        }), manager.writeFenceNanos(), TimeUnit.NANOSECONDS);
     }
 
     /** The end of an asynchronous request: what {@link #doFilter} does after the chain of a synchronous one. */

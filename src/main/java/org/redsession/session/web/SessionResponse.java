@@ -24,27 +24,53 @@ final class SessionResponse extends HttpServletResponseWrapper {
 
     /** Commits the request's session; called at most once. */
     interface Committer {
-        void commit() throws IOException;
+        /** @return whether the answer must be held back by the write fence before the client may see it */
+        boolean commit() throws IOException;
     }
 
     private final Committer committer;
+    private final Runnable awaitFence;
+    private boolean fencePending;
     private final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
     private boolean sessionCommitted;
     private boolean passThrough;
     private ServletOutputStream stream;
     private PrintWriter writer;
 
-    SessionResponse(HttpServletResponse response, Committer committer) {
+    /**
+     * @param awaitFence waits out the write fence (see {@link org.redsession.session.SessionManager#awaitWritesVisible})
+     *                   where the answer leaves right after the commit (a streamed body, an error, a redirect)
+     */
+    SessionResponse(HttpServletResponse response, Committer committer, Runnable awaitFence) {
         super(response);
         this.committer = committer;
+        this.awaitFence = awaitFence;
     }
 
-    /** Commits the session (once) and sends whatever was held back. */
+    /** Commits the session (once) and sends whatever was held back, after the write fence if the commit needs one. */
     void finish() throws IOException {
+        if (commitHeld()) {
+            awaitFence.run();
+        }
+        release();
+    }
+
+    /**
+     * Commits the session (once) and keeps the body held back.
+     *
+     * @return whether the write fence must pass before {@link #release()}
+     */
+    boolean commitHeld() throws IOException {
         if (writer != null) {
             writer.flush();
         }
         commitSession();
+        return fencePending;
+    }
+
+    /** Sends what was held back (after {@link #commitHeld()} and, if it said so, the write fence). */
+    void release() throws IOException {
+        fencePending = false;
         drain();
     }
 
@@ -58,7 +84,16 @@ final class SessionResponse extends HttpServletResponseWrapper {
     private void commitSession() throws IOException {
         if (!sessionCommitted) {
             sessionCommitted = true;
-            committer.commit();
+            fencePending = committer.commit();
+        }
+    }
+
+    /** Commits the session before the answer goes out right away: so the fence is waited out here. */
+    private void commitBeforeSending() throws IOException {
+        commitSession();
+        if (fencePending) {
+            fencePending = false;
+            awaitFence.run();
         }
     }
 
@@ -71,7 +106,7 @@ final class SessionResponse extends HttpServletResponseWrapper {
     }
 
     private void goThrough() throws IOException {
-        commitSession();
+        commitBeforeSending();
         drain();
         passThrough = true;
     }
@@ -113,28 +148,28 @@ final class SessionResponse extends HttpServletResponseWrapper {
     @Override
     public void sendError(int sc) throws IOException {
         buffer.reset();
-        commitSession();
+        commitBeforeSending();
         super.sendError(sc);
     }
 
     @Override
     public void sendError(int sc, String msg) throws IOException {
         buffer.reset();
-        commitSession();
+        commitBeforeSending();
         super.sendError(sc, msg);
     }
 
     @Override
     public void sendRedirect(String location) throws IOException {
         buffer.reset();
-        commitSession();
+        commitBeforeSending();
         super.sendRedirect(location);
     }
 
     @Override
     public void sendRedirect(String location, int sc, boolean clearBuffer) throws IOException {
         buffer.reset();
-        commitSession();
+        commitBeforeSending();
         super.sendRedirect(location, sc, clearBuffer);
     }
 

@@ -89,6 +89,12 @@ class ClusterIT {
     }
 
     @Test
+    @Order(0)
+    void theNearCacheSwitchesItselfOff_sayingWhy() {
+        assertTrue(app.logText().contains("Near cache: off with redis.mode=cluster"), () -> app.logTail(60));
+    }
+
+    @Test
     @Order(1)
     void signIn_me_counterToFive_session_thenLogout_andTheOldCookieIsExpired() {
         TestClient user = new TestClient(app.base());

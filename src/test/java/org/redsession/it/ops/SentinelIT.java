@@ -114,6 +114,12 @@ class SentinelIT {
             "smembers", "sismember", "scard", "zrange", "zrangebyscore", "zscore", "zcard", "zcount");
 
     @Test
+    @Order(0)
+    void theNearCacheSwitchesItselfOff_sayingWhy() {
+        assertTrue(app.logText().contains("Near cache: off with redis.mode=sentinel"), () -> app.logTail(60));
+    }
+
+    @Test
     @Order(1)
     void sessionsAreReadOnThePrimary_soAStalledReplicaDoesNotDisturbRequests() {
         Map<String, Long> before = replica.commandCalls();

@@ -31,11 +31,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.redisson.Redisson;
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.StringCodec;
-import org.redisson.config.Config;
 import org.redsession.account.User;
 import org.redsession.session.ClientRef;
 import org.redsession.session.SessionIds;
@@ -87,11 +85,7 @@ class ExpiryIndexTest {
     }
 
     private static RedissonClient redisson() {
-        Config c = new Config();
-        c.setCodec(StringCodec.INSTANCE);
-        c.setUseScriptCache(true);
-        c.useSingleServer().setAddress(redis.url());
-        return Redisson.create(c);
+        return TestRedisson.client(redis);
     }
 
     /** Whatever the tests left: every key has a TTL except accounts with a password and the user directory. */

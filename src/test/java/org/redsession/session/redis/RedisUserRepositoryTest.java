@@ -18,10 +18,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.redisson.Redisson;
 import org.redisson.api.RedissonClient;
-import org.redisson.client.codec.StringCodec;
-import org.redisson.config.Config;
 import org.redsession.account.User;
 import org.redsession.account.UserRepository.Page;
 import org.redsession.session.SessionIds;
@@ -50,21 +47,12 @@ class RedisUserRepositoryTest {
     @BeforeAll
     static void startRedis() {
         redis = RedisServer.start();
-        Config c = new Config();
-        c.setCodec(StringCodec.INSTANCE);
-        c.setUseScriptCache(true);
-        c.useSingleServer().setAddress(redis.url());
-        client = Redisson.create(c);
+        client = TestRedisson.client(redis);
     }
 
     @AfterAll
     static void stopRedis() {
-        if (client != null) {
-            client.shutdown();
-        }
-        if (redis != null) {
-            redis.stop();
-        }
+        TestRedisson.stop(client, redis);
     }
 
     @BeforeEach

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -70,7 +71,7 @@ public final class NearCache implements AutoCloseable {
     }
 
     /** One cached session: its fields as load.lua returned them, and what a hit must check again. */
-    private record Entry(Map<String, String> fields, long deadline, String marker, long bytes, long epoch) {
+    private record Entry(Map<String, String> fields, long deadline, long bytes, long epoch) {
     }
 
     private final Target target;
@@ -80,6 +81,11 @@ public final class NearCache implements AutoCloseable {
     private final long fenceNanos;
     private final long heartbeatNanos;
     private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
+    /**
+     * The cached sessions of each revocation-marker key (one per slot tag). Members are added and removed on the
+     * reader thread only, in order with the invalidations, so a marker's invalidation always finds every session
+     * cached under it; other threads only forget entries.
+     */
     private final ConcurrentHashMap<String, Set<String>> byMarker = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<String> order = new ConcurrentLinkedQueue<>();
     private final AtomicLong bytes = new AtomicLong();
@@ -95,6 +101,8 @@ public final class NearCache implements AutoCloseable {
     /** When the oldest PING still waiting for its PONG was sent; 0 when none waits. */
     private volatile long unansweredSince;
     private long lastPing;
+    /** Whether the maintainer sleeps a second at a time (no reads lately): the next read wakes it. */
+    private volatile boolean idle;
     private volatile boolean closed;
     private volatile String lastConnectFailure;
 
@@ -151,6 +159,10 @@ public final class NearCache implements AutoCloseable {
     Optional<Loaded> load(SessionKey key) {
         long began = System.nanoTime();
         lastUse = began;
+        if (idle) {
+            idle = false;
+            LockSupport.unpark(maintainer);
+        }
         Resp3Connection c = connection;
         String sha = loadSha;
         if (c == null || !c.isOpen() || sha == null) {
@@ -162,7 +174,7 @@ public final class NearCache implements AutoCloseable {
             Entry e = entries.get(sessionKey);
             if (e != null && e.epoch() == epoch) {
                 if (e.deadline() <= clock.millis()) {
-                    drop(sessionKey);
+                    forget(sessionKey);
                     hits.increment();
                     return Optional.of(Loaded.gone("expired").fromCache());
                 }
@@ -183,7 +195,7 @@ public final class NearCache implements AutoCloseable {
         long sentEpoch = epoch;
         CompletableFuture<Object> reply = new CompletableFuture<>();
         // Runs on the reader thread, before it handles the next push: an invalidation that follows drops the entry.
-        reply.thenAccept(r -> install(sessionKey, (String) loadKeys.get(2), r, sentEpoch));
+        reply.thenAccept(r -> install(sessionKey, r, sentEpoch));
         c.send(reply, null, "EVALSHA", sha, "3", loadKeys.get(0), loadKeys.get(1), loadKeys.get(2), now);
         Object r = await(c, reply);
         if (r == null) {
@@ -192,7 +204,7 @@ public final class NearCache implements AutoCloseable {
         if (r instanceof Resp3Connection.ErrorReply error && error.message().startsWith("NOSCRIPT")) {
             // The script cache was flushed: run the script itself (and cache it again for the next loads).
             CompletableFuture<Object> again = new CompletableFuture<>();
-            again.thenAccept(x -> install(sessionKey, (String) loadKeys.get(2), x, sentEpoch));
+            again.thenAccept(x -> install(sessionKey, x, sentEpoch));
             c.send(again, null, "EVAL", Scripts.LOAD, "3", loadKeys.get(0), loadKeys.get(1), loadKeys.get(2), now);
             c.call("SCRIPT", "LOAD", Scripts.LOAD);
             r = await(c, again);
@@ -228,7 +240,7 @@ public final class NearCache implements AutoCloseable {
     }
 
     /** On the reader thread: caches a session that load.lua found (never a gone one). */
-    private void install(String sessionKey, String marker, Object reply, long sentEpoch) {
+    private void install(String sessionKey, Object reply, long sentEpoch) {
         if (sentEpoch != epoch || !(reply instanceof List<?>)) {
             return;
         }
@@ -250,16 +262,16 @@ public final class NearCache implements AutoCloseable {
                 return; // load.lua would not have served it as found; never cache what cannot be checked
             }
         }
-        Entry previous = entries.put(sessionKey, new Entry(fields, deadline, marker, size, sentEpoch));
+        byMarker.computeIfAbsent(markerOf(sessionKey), m -> new HashSet<>()).add(sessionKey);
+        Entry previous = entries.put(sessionKey, new Entry(fields, deadline, size, sentEpoch));
         bytes.addAndGet(size - (previous == null ? 0 : previous.bytes()));
-        byMarker.computeIfAbsent(marker, m -> ConcurrentHashMap.newKeySet()).add(sessionKey);
         order.add(sessionKey);
         while (entries.size() > limits.maxEntries() || bytes.get() > limits.maxBytes()) {
             String oldest = order.poll();
             if (oldest == null) {
                 break;
             }
-            if (drop(oldest)) {
+            if (dropOnReader(oldest)) {
                 evictions.increment();
             }
         }
@@ -267,20 +279,33 @@ public final class NearCache implements AutoCloseable {
 
     /** Drops this instance's copy of a session it has just written or deleted (the invalidation will follow too). */
     void written(SessionKey key) {
-        drop(keys.session(key));
+        forget(keys.session(key));
     }
 
-    private boolean drop(String sessionKey) {
+    /** Any thread: forgets the entry (its marker group is tidied on the reader thread when Redis invalidates it). */
+    private boolean forget(String sessionKey) {
         Entry e = entries.remove(sessionKey);
         if (e == null) {
             return false;
         }
         bytes.addAndGet(-e.bytes());
-        Set<String> group = byMarker.get(e.marker());
-        if (group != null) {
-            group.remove(sessionKey);
-        }
         return true;
+    }
+
+    /** Reader thread only: forgets the entry and its membership of its marker's group. */
+    private boolean dropOnReader(String sessionKey) {
+        boolean had = forget(sessionKey);
+        String marker = markerOf(sessionKey);
+        Set<String> group = byMarker.get(marker);
+        if (group != null && group.remove(sessionKey) && group.isEmpty()) {
+            byMarker.remove(marker);
+        }
+        return had;
+    }
+
+    /** The revocation-marker key of a session key's slot: {@code <prefix>s:{tag}hash} -> {@code <prefix>u:{tag}nb}. */
+    private String markerOf(String sessionKey) {
+        return keys.notBefore(sessionKey.substring(sessionKey.indexOf('{') + 1, sessionKey.indexOf('}')));
     }
 
     /**
@@ -315,11 +340,11 @@ public final class NearCache implements AutoCloseable {
             String key = String.valueOf(k);
             Set<String> group = byMarker.remove(key);
             if (group != null) {
-                group.forEach(this::drop);
+                group.forEach(this::forget);
             } else if (key.endsWith(":gone")) {
-                drop(key.substring(0, key.length() - ":gone".length()));
-            } else {
-                drop(key);
+                dropOnReader(key.substring(0, key.length() - ":gone".length()));
+            } else if (key.indexOf('{') >= 0 && key.indexOf('}') > key.indexOf('{')) {
+                dropOnReader(key);
             }
         }
     }
@@ -350,12 +375,15 @@ public final class NearCache implements AutoCloseable {
                 continue;
             }
             long now = System.nanoTime();
-            // In use: a heartbeat every period. Idle: one a second, to notice a dead connection.
-            if (now - lastUse < IDLE_NANOS || now - lastPing >= IDLE_PING_NANOS) {
+            // In use: a heartbeat every period. Idle: one a second, to notice a dead connection; the first read after
+            // an idle spell wakes this thread (see load).
+            boolean inUse = now - lastUse < IDLE_NANOS;
+            if (inUse || now - lastPing >= IDLE_PING_NANOS) {
                 lastPing = now;
                 ping(c, now);
             }
-            LockSupport.parkNanos(heartbeatNanos);
+            idle = !inUse;
+            LockSupport.parkNanos(inUse ? heartbeatNanos : IDLE_PING_NANOS);
         }
     }
 

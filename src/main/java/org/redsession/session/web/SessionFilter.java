@@ -45,6 +45,7 @@ import org.redsession.web.JsonError;
 public class SessionFilter extends HttpFilter {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = Logger.getLogger(SessionFilter.class.getName());
+    private static final int SMALL_BODY = 16 * 1024;
     /** Releases answers held back by the write fence (it only schedules; the container's threads send them). */
     private final transient ScheduledExecutorService fenceTimer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "redsession-write-fence");
@@ -111,15 +112,19 @@ public class SessionFilter extends HttpFilter {
             return;
         }
         AsyncContext async = request.startAsync(request, response);
-        fenceTimer.schedule(() -> async.start(() -> {
+        Runnable send = () -> {
             try {
                 wrappedResponse.release();
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
                 LOG.fine(() -> "Client gone before the response was sent: " + e);
             } finally {
                 async.complete();
             }
-        }), manager.writeFenceNanos(), TimeUnit.NANOSECONDS);
+        };
+        // A small body (almost every answer of the API) is sent by the timer thread itself, which costs less than
+        // handing it to a container thread; a large one could block on a slow client, so a container thread sends it.
+        boolean small = wrappedResponse.heldBytes() <= SMALL_BODY;
+        fenceTimer.schedule(small ? send : () -> async.start(send), manager.writeFenceNanos(), TimeUnit.NANOSECONDS);
     }
 
     /** The end of an asynchronous request: what {@link #doFilter} does after the chain of a synchronous one. */

@@ -68,6 +68,11 @@ final class SessionResponse extends HttpServletResponseWrapper {
         return fencePending;
     }
 
+    /** Bytes of body held back so far. */
+    int heldBytes() {
+        return buffer.size();
+    }
+
     /** Sends what was held back (after {@link #commitHeld()} and, if it said so, the write fence). */
     void release() throws IOException {
         fencePending = false;

@@ -145,6 +145,31 @@ class NearCacheTest {
     }
 
     @Test
+    void aRevocationMarker_dropsEverySessionOfItsSlot_andOnlyThose() {
+        SessionKey first = newSession(Map.of("#c", "1", "#u", "alice"), TTL);
+        SessionKey second = ids.keyOf(ids.newId());
+        SessionKey sameSlot = new SessionKey(first.tag(), second.hash());
+        assertTrue(other.save(new SessionWrite(sameSlot, null, true, Map.of("#c", "1", "#u", "bob"), Set.of(), Map.of(),
+                TTL, null, 0)).isPresent());
+        SessionKey elsewhere = newSession(Map.of("#c", "1"), TTL);
+        loadUntilHit(first);
+        loadUntilHit(sameSlot);
+        loadUntilHit(elsewhere);
+        assertEquals(3, cache.size());
+        // One session of the slot is forgotten by a request thread first (a local write), then the marker changes.
+        cache.written(first);
+        redis.call("HSET", prefix + "u:{" + first.tag() + "}nb", "carol", Long.toString(System.currentTimeMillis()) + "|revoked");
+        Poll.until(Duration.ofSeconds(5), "the marker drops the slot's sessions", () -> cache.size() == 1);
+        long scripts = evalshaCalls();
+        assertTrue(cached.load(elsewhere).isFound());
+        assertEquals(scripts, evalshaCalls(), "the other slot's session is still cached");
+        // Cached again after the marker change, and dropped by the next one: the slot's tracking is renewed.
+        loadUntilHit(sameSlot);
+        redis.call("HSET", prefix + "u:{" + first.tag() + "}nb", "dave", "1|revoked");
+        Poll.until(Duration.ofSeconds(5), "the next marker change drops it again", () -> cache.size() == 1);
+    }
+
+    @Test
     void flushAll_emptiesTheCache() {
         loadUntilHit(newSession(Map.of("#c", "1"), TTL));
         long flushes = cache.flushes.sum();

@@ -93,6 +93,7 @@ public final class NearCache implements AutoCloseable {
 
     private volatile Resp3Connection connection;
     private volatile String loadSha;
+    private volatile String saveSha;
     private volatile long epoch;
     /** nanoTime at which the last PING whose PONG has been processed was sent; meaningful only while up. */
     private volatile long certified;
@@ -277,6 +278,101 @@ public final class NearCache implements AutoCloseable {
         }
     }
 
+    /** The tracking connection ended before a command's outcome was known: it may or may not have run. */
+    static final class OutcomeUnknownException extends SessionStoreUnavailableException {
+        private static final long serialVersionUID = 1L;
+
+        OutcomeUnknownException(Throwable cause) {
+            super("Redis is unavailable: the connection ended before the write's answer (near cache)", cause);
+        }
+    }
+
+    /**
+     * Runs save.lua (its arguments ending with {@code '1'}: return the state) on the tracking connection, which
+     * tracks with {@code NOLOOP}: this write does not invalidate this instance's own copy, which is replaced, in
+     * order with the invalidations, by the state the script returns (or forgotten when it wrote nothing). A rotated
+     * session's old key is forgotten (no invalidation comes for it either).
+     *
+     * @param cacheState whether the written state may be cached (false for writes without the session's user,
+     *                   whose revocation marker the script did not check)
+     * @return the script's reply; empty when the tracking connection is not up (nothing was sent: use Redisson)
+     * @throws SessionStoreUnavailableException when the write may or may not have run (never retried)
+     */
+    Optional<List<Object>> save(List<Object> scriptKeys, List<Object> args, SessionKey key, SessionKey retired,
+            boolean cacheState) {
+        Resp3Connection c = connection;
+        String sha = saveSha;
+        if (c == null || !c.isOpen() || sha == null || loadSha == null) {
+            return Optional.empty();
+        }
+        String sessionKey = keys.session(key);
+        String retiredKey = retired == null ? null : keys.session(retired);
+        long sentEpoch = epoch;
+        Object[] command = new Object[3 + scriptKeys.size() + args.size()];
+        command[0] = "EVALSHA";
+        command[1] = sha;
+        command[2] = Integer.toString(scriptKeys.size());
+        int i = 3;
+        for (Object k : scriptKeys) {
+            command[i++] = k;
+        }
+        for (Object a : args) {
+            command[i++] = a;
+        }
+        CompletableFuture<Object> reply = new CompletableFuture<>();
+        reply.thenAccept(r -> afterSave(sessionKey, retiredKey, r, sentEpoch, cacheState));
+        boolean[] sent = new boolean[1];
+        c.send(reply, () -> sent[0] = true, command);
+        if (!sent[0]) {
+            return Optional.empty();
+        }
+        Object r;
+        try {
+            r = reply.get(target.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            c.close();
+            throw new SessionStoreUnavailableException("Redis is unavailable: RedisTimeoutException (near cache)", e);
+        } catch (ExecutionException e) {
+            throw new OutcomeUnknownException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SessionStoreUnavailableException("interrupted while saving a session", e);
+        }
+        if (r instanceof Resp3Connection.ErrorReply error && error.message().startsWith("NOSCRIPT")) {
+            // Nothing ran: the script cache was flushed. Load it again; this write goes through Redisson.
+            c.call("SCRIPT", "LOAD", Scripts.SAVE);
+            return Optional.empty();
+        }
+        if (r instanceof Resp3Connection.ErrorReply error) {
+            throw new SessionStoreUnavailableException("Redis refused the session save: " + error.message(), null);
+        }
+        return Optional.of(asList(r));
+    }
+
+    /** On the reader thread, in order with the invalidations: the writer's copy becomes the written state. */
+    private void afterSave(String sessionKey, String retiredKey, Object reply, long sentEpoch, boolean cacheState) {
+        if (retiredKey != null) {
+            dropOnReader(retiredKey);
+        }
+        dropOnReader(sessionKey);
+        List<Object> flat = asList(reply);
+        int at = flat.indexOf("#state");
+        if (at < 0 || at + 1 >= flat.size()) {
+            return; // nothing written (gone, limited): nothing to keep
+        }
+        List<Object> state = flat.subList(at + 2, flat.size());
+        // A signed-in session is kept only if the script checked its user's revocation marker (it had the user).
+        if (cacheState || !state.contains("#u")) {
+            install(sessionKey, state, sentEpoch);
+        }
+    }
+
+    /** save.lua's reply without the state it may end with. */
+    static List<Object> withoutState(List<Object> flat) {
+        int at = flat.indexOf("#state");
+        return at < 0 ? flat : flat.subList(0, at);
+    }
+
     /** Drops this instance's copy of a session it has just written or deleted (the invalidation will follow too). */
     void written(SessionKey key) {
         forget(keys.session(key));
@@ -432,9 +528,13 @@ public final class NearCache implements AutoCloseable {
                 expectOk(handshake(c.call("SELECT", Integer.toString(target.database()))),
                         "SELECT");
             }
-            expectOk(handshake(c.call("CLIENT", "TRACKING", "ON")), "CLIENT TRACKING ON");
+            // NOLOOP: this connection's own writes (save.lua) do not invalidate its copies; the reply replaces them.
+            expectOk(handshake(c.call("CLIENT", "TRACKING", "ON", "NOLOOP")), "CLIENT TRACKING ON NOLOOP");
             Object sha = handshake(c.call("SCRIPT", "LOAD", Scripts.LOAD));
             expectOk(sha, "SCRIPT LOAD");
+            Object save = handshake(c.call("SCRIPT", "LOAD", Scripts.SAVE));
+            expectOk(save, "SCRIPT LOAD");
+            saveSha = (String) save;
             flush("new tracking connection");
             unansweredSince = 0;
             loadSha = (String) sha;

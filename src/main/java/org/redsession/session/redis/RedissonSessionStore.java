@@ -160,9 +160,6 @@ public class RedissonSessionStore implements SessionStore {
 
     @Override
     public Optional<Map<String, String>> save(SessionWrite w) {
-        if (nearCache != null) {
-            nearCache.written(w.key());
-        }
         boolean moveSlot = w.create() && w.retiredKey() != null;
         SessionKey retired = w.retiredKey() != null && !moveSlot ? w.retiredKey() : w.key();
         String mode = w.create() ? "create" : w.retiredKey() != null ? "rotate" : "update";
@@ -204,8 +201,17 @@ public class RedissonSessionStore implements SessionStore {
             args.add(f);
             args.add(Long.toString(d));
         });
-        List<Object> flat = Scripts.run(redisson, Scripts.SAVE, RScript.Mode.READ_WRITE, RScript.ReturnType.LIST,
-                scriptKeys, args.toArray());
+        // Through the near cache's connection when it is up: the writing instance's copy then stays current (the
+        // script returns the session's new state), so the next request of this session needs no load.
+        Optional<List<Object>> written = Optional.empty();
+        if (nearCache != null) {
+            args.add("1");
+            written = nearCache.save(scriptKeys, args, w.key(), "rotate".equals(mode) ? retired : null,
+                    user != null);
+        }
+        List<Object> flat = written.orElseGet(() -> Scripts.run(redisson, Scripts.SAVE, RScript.Mode.READ_WRITE,
+                RScript.ReturnType.LIST, scriptKeys, args.toArray()));
+        flat = NearCache.withoutState(flat);
         if (flat.size() == 1 && "#gone".equals(flat.get(0))) {
             return Optional.empty();
         }

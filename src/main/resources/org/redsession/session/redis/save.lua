@@ -7,7 +7,8 @@
 -- per user; ARGV[10] index TTL ms (used when the user has no account); ARGV[11] max new anonymous sessions per client
 -- and window ('0' = not limited); ARGV[12] window ms; ARGV[13] linger ms (a session stays this long past its
 -- deadline #e, unreadable, so the expiry sweep can announce it); then: n, n field/value pairs to set; m, m fields to
--- delete; k, k field/delta pairs to add.
+-- delete; k, k field/delta pairs to add; then '1' to have the session's state returned ('#state', 2s, s field/value
+-- pairs, last), else '0' or nothing.
 -- Returns {'#gone'} when nothing was written (the session ended, expired or was revoked meanwhile: no resurrection),
 -- {'#limited', ms} when the client created too many sessions in the window (nothing written; ms until it ends), else
 -- the incremented fields and their new values, then '#evicted' and the handles of sessions evicted by the limit, and
@@ -126,7 +127,12 @@ if user ~= '' then
     local all = redis.call('HGETALL', KEYS[5])
     local live = {}
     for j = 1, #all, 2 do
-      if string.sub(all[j], 1, 2) == 's:' then
+      if string.sub(all[j], 1, 2) == 's:' and string.sub(all[j + 1], 1, 1) == '-' then
+        -- Chosen for eviction by an earlier sign-in whose caller has not ended it yet: not live (a concurrent
+        -- sign-in must not keep it instead of a newer one), and handed out again, so a failed ending is retried.
+        out[#out + 1] = '#evicted'
+        out[#out + 1] = string.sub(all[j], 3)
+      elseif string.sub(all[j], 1, 2) == 's:' then
         local d = tonumber(all[j + 1]) or 0
         if d <= now then
           redis.call('HDEL', KEYS[5], all[j])
@@ -139,12 +145,14 @@ if user ~= '' then
     end
     local extra = #live + 1 - tonumber(ARGV[9])
     if extra > 0 then
-      -- The earliest deadlines: the least recently active. They stay in the index until the caller's delete-many
-      -- has ended them, so an eviction that fails (Redis timed out in between) is done again by the next sign-in.
+      -- The earliest deadlines: the least recently active. They stay in the index, marked '-<deadline>', until the
+      -- caller's delete-many has ended them, so an eviction that fails (Redis timed out in between) is done again by
+      -- the next sign-in.
       table.sort(live, function(a, b) return a[1] < b[1] end)
       for j = 1, extra do
         out[#out + 1] = '#evicted'
         out[#out + 1] = live[j][2]
+        redis.call('HSET', KEYS[5], 's:' .. live[j][2], '-' .. live[j][1])
       end
     end
   end
@@ -152,5 +160,12 @@ if user ~= '' then
     out[#out + 1] = '#new'
     out[#out + 1] = '1'
   end
+end
+if ARGV[i] == '1' then
+  -- The session as this write left it: the writing instance's near cache keeps its copy current with it.
+  local h = redis.call('HGETALL', KEYS[1])
+  out[#out + 1] = '#state'
+  out[#out + 1] = tostring(#h)
+  for j = 1, #h do out[#out + 1] = h[j] end
 end
 return out

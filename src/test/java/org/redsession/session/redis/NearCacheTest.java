@@ -170,6 +170,39 @@ class NearCacheTest {
     }
 
     @Test
+    void aWriteOfThisInstance_keepsItsCopyCurrent_soTheNextReadIsAHit() {
+        SessionKey key = newSession(Map.of("#c", "1", "a:n", "0"), TTL);
+        loadUntilHit(key);
+        for (int i = 1; i <= 20; i++) {
+            Map<String, String> after = cached.save(new SessionWrite(key, null, false, Map.of("a:x", "s:" + i), Set.of(),
+                    Map.of("a:n", 1L), TTL, null, 0)).orElseThrow();
+            assertEquals(Integer.toString(i), after.get("a:n"));
+            long scripts = evalshaCalls();
+            long misses = cache.misses.sum();
+            Loaded l = loadUntilHit(key);
+            assertEquals(scripts, evalshaCalls(), "the read after this instance's write needed no load");
+            assertEquals(misses, cache.misses.sum(), "the written state was in the cache");
+            assertEquals(Integer.toString(i), l.fields().get("a:n"));
+            assertEquals("s:" + i, l.fields().get("a:x"));
+            assertEquals(String.valueOf(redis.call("HGET", hashKey(key), "#e")), l.fields().get("#e"));
+        }
+        // Another instance's write still reaches this copy (NOLOOP mutes only this connection's own writes).
+        other.save(new SessionWrite(key, null, false, Map.of("a:x", "s:other"), Set.of(), Map.of(), TTL, null, 0));
+        Poll.until(Duration.ofSeconds(5), "the other write drops the copy", () -> cache.size() == 0);
+        assertEquals("s:other", loadUntilHit(key).fields().get("a:x"));
+    }
+
+    @Test
+    void aRotationByThisInstance_dropsTheOldKey() {
+        SessionKey old = newSession(Map.of("#c", "1", "a:x", "s:1"), TTL);
+        loadUntilHit(old);
+        SessionKey rotated = new SessionKey(old.tag(), ids.keyOf(ids.newId()).hash());
+        assertTrue(cached.save(new SessionWrite(rotated, old, false, Map.of(), Set.of(), Map.of(), TTL, null, 0)).isPresent());
+        assertEquals("rotated", cached.load(old).goneReason(), "the old id no longer works on this instance");
+        assertEquals("s:1", cached.load(rotated).fields().get("a:x"));
+    }
+
+    @Test
     void flushAll_emptiesTheCache() {
         loadUntilHit(newSession(Map.of("#c", "1"), TTL));
         long flushes = cache.flushes.sum();

@@ -351,7 +351,10 @@ class SessionApiIT {
         assertTrue(metric(after, "logins_failed_total") >= metric(before, "logins_failed_total") + 1, after);
         assertTrue(metric(after, "sessions_created_total") >= metric(before, "sessions_created_total") + 1, after);
         assertTrue(metric(after, "session_cookies_rejected_total") >= metric(before, "session_cookies_rejected_total") + 1, after);
-        assertTrue(metric(after, "session_redis_load_count") > metric(before, "session_redis_load_count"), after);
+        // Each session load is a Redis round trip (timed) or a near-cache hit (counted).
+        assertTrue(metric(after, "session_redis_load_count") + metric(after, "session_near_cache_hits")
+                > metric(before, "session_redis_load_count") + metric(before, "session_near_cache_hits"), after);
+        assertTrue(after.contains("session_redis_load_count"), after);
         assertTrue(metric(after, "session_redis_commit_count") > metric(before, "session_redis_commit_count"), after);
         assertTrue(after.contains("session_redis_commands_per_request"), after);
         assertTrue(metric(after, "sessions_active") >= 1, after);

@@ -20,7 +20,7 @@ import org.redsession.session.UserRef;
  * &lt;prefix&gt;s:{tag}hash          session hash; #e = its deadline, min(idle, absolute) (TTL: #e + linger, see ExpiryIndex)
  * &lt;prefix&gt;s:{tag}hash:gone     tombstone of an ended session: the reason (TTL session.tombstone-ttl)
  * &lt;prefix&gt;a:{tag}name          account hash: pw, pk, roles, created; s:&lt;handle&gt; = deadline ms (the user's session
- *                              index). No TTL (accounts persist); a deleted account keeps only its index, with a TTL
+ *                              index; "-deadline" while a sign-in beyond the per-user limit is ending it). No TTL (accounts persist); a deleted account keeps only its index, with a TTL
  * &lt;prefix&gt;u:{tag}nb            revocation markers of the slot: hash user -&gt; "not-before ms|reason" (TTL absolute timeout)
  * &lt;prefix&gt;n:{tag}hash          anonymous sessions a client created in the current window (TTL the window)
  * &lt;prefix&gt;d:{dK}               user directory shard K: zset of names, score 0 (paged by name); no TTL

@@ -111,12 +111,19 @@ public class PasswordHashing {
                     result.completeExceptionally(refused());
                     return;
                 }
+                T value = null;
+                Throwable failure = null;
                 try {
-                    result.complete(work.get());
+                    value = work.get();
                 } catch (Throwable t) {
-                    result.completeExceptionally(t);
-                } finally {
-                    record(System.nanoTime() - started);
+                    failure = t;
+                }
+                // Measured before the caller hears of the result: its next submit already sees this task's time.
+                record(System.nanoTime() - started);
+                if (failure == null) {
+                    result.complete(value);
+                } else {
+                    result.completeExceptionally(failure);
                 }
             });
         } catch (RejectedExecutionException e) {

@@ -167,6 +167,21 @@ final class Browser implements AutoCloseable {
         find(id).click();
     }
 
+    /**
+     * Clicks the element the CSS selector finds, finding it again if the page re-rendered it between finding and
+     * clicking (a list that refreshes itself).
+     */
+    void clickCss(String css) {
+        waitUntil("a clickable " + css, d -> {
+            try {
+                d.findElement(By.cssSelector(css)).click();
+                return true;
+            } catch (org.openqa.selenium.StaleElementReferenceException | org.openqa.selenium.NoSuchElementException e) {
+                return null;
+            }
+        });
+    }
+
     /** Fills in and submits the sign-in form (the browser must be on the sign-in page). */
     void signIn(String username, String password) {
         waitForPage("/login");

@@ -284,7 +284,7 @@ class BrowserUiIT {
         String row = "#users-body tr[data-username='" + user + "']";
         showUser(browser, user);
 
-        browser.driver.findElement(By.cssSelector(row + " button[aria-label='Sessions of " + user + "']")).click();
+        browser.clickCss(row + " button[aria-label='Sessions of " + user + "']");
         browser.waitUntil("the user's session is listed", d -> browser.visible("user-sessions")
                 && rows(browser, "user-sessions-body").size() == 1);
         assertEquals(user, browser.text("user-sessions-name"));
@@ -293,7 +293,7 @@ class BrowserUiIT {
         assertEquals("All sessions of " + user + " were signed out.", browser.text("user-sessions-status"));
         assertError(device.get("api/me"), 401, "session_expired");
 
-        browser.driver.findElement(By.cssSelector(row + " button[aria-label='Delete " + user + "']")).click();
+        browser.clickCss(row + " button[aria-label='Delete " + user + "']");
         browser.waitUntil("confirmation dialog", d -> browser.visible("confirm-dialog"));
         assertEquals("Delete " + user + "?", browser.text("confirm-title"));
         browser.click("confirm-ok");
@@ -418,9 +418,7 @@ class BrowserUiIT {
         browser.waitForPage("/admin");
         browser.waitUntil("statistics", d -> browser.visible("stat-activeSessions"));
         showUser(browser, Ui.ADMIN);
-        browser.driver.findElement(By.cssSelector(
-                "#users-body tr[data-username='" + Ui.ADMIN + "'] button[aria-label='Sessions of " + Ui.ADMIN + "']"))
-                .click();
+        browser.clickCss("#users-body tr[data-username='" + Ui.ADMIN + "'] button[aria-label='Sessions of " + Ui.ADMIN + "']");
         browser.waitUntil("the admin's sessions", d -> rows(browser, "user-sessions-body").size() >= 3);
         clearUserSearch(browser);
         browser.waitUntil("all users again", d -> browser.text("users-range").matches("Users? 1(–\\d+)? of [\\d,]+"));

@@ -196,19 +196,26 @@ public final class NearCache implements AutoCloseable {
         long sentEpoch = epoch;
         CompletableFuture<Object> reply = new CompletableFuture<>();
         // Runs on the reader thread, before it handles the next push: an invalidation that follows drops the entry.
-        reply.thenAccept(r -> install(sessionKey, r, sentEpoch));
+        // The caller waits for it (not only for the reply), so what it loaded is cached when it goes on.
+        CompletableFuture<Object> installed = reply.thenApply(r -> {
+            install(sessionKey, r, sentEpoch);
+            return r;
+        });
         c.send(reply, null, "EVALSHA", sha, "3", loadKeys.get(0), loadKeys.get(1), loadKeys.get(2), now);
-        Object r = await(c, reply);
+        Object r = await(c, installed);
         if (r == null) {
             return Optional.empty();
         }
         if (r instanceof Resp3Connection.ErrorReply error && error.message().startsWith("NOSCRIPT")) {
             // The script cache was flushed: run the script itself (and cache it again for the next loads).
             CompletableFuture<Object> again = new CompletableFuture<>();
-            again.thenAccept(x -> install(sessionKey, x, sentEpoch));
+            CompletableFuture<Object> againInstalled = again.thenApply(x -> {
+                install(sessionKey, x, sentEpoch);
+                return x;
+            });
             c.send(again, null, "EVAL", Scripts.LOAD, "3", loadKeys.get(0), loadKeys.get(1), loadKeys.get(2), now);
             c.call("SCRIPT", "LOAD", Scripts.LOAD);
-            r = await(c, again);
+            r = await(c, againInstalled);
             if (r == null) {
                 return Optional.empty();
             }
@@ -320,7 +327,12 @@ public final class NearCache implements AutoCloseable {
             command[i++] = a;
         }
         CompletableFuture<Object> reply = new CompletableFuture<>();
-        reply.thenAccept(r -> afterSave(sessionKey, retiredKey, r, sentEpoch, cacheState));
+        // On the reader thread, in order with the pushes; the caller waits for it, so when save returns this
+        // instance's copy is the written state (and a rotated session's old copy is gone).
+        CompletableFuture<Object> applied = reply.thenApply(r -> {
+            afterSave(sessionKey, retiredKey, r, sentEpoch, cacheState);
+            return r;
+        });
         boolean[] sent = new boolean[1];
         c.send(reply, () -> sent[0] = true, command);
         if (!sent[0]) {
@@ -328,7 +340,7 @@ public final class NearCache implements AutoCloseable {
         }
         Object r;
         try {
-            r = reply.get(target.timeout().toMillis(), TimeUnit.MILLISECONDS);
+            r = applied.get(target.timeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             c.close();
             throw new SessionStoreUnavailableException("Redis is unavailable: RedisTimeoutException (near cache)", e);

@@ -43,7 +43,7 @@ import org.redsession.session.SessionStoreUnavailableException;
  * sends a PING every {@code heartbeat}, and a PONG proves that every invalidation of a write that Redis executed before
  * that PING arrived has been processed. A cached read is served only if the last proven PING was sent at most {@code
  * fence} before the read began; and every answer to a request that wrote to Redis is held back by {@code fence} after
- * its writes ({@link #awaitWritesVisible}). A request that reaches A after B's answer therefore began more than
+ * its writes ({@link #fenceNanos}, waited out by {@code SessionStore.awaitWritesVisible}). A request that reaches A after B's answer therefore began more than
  * {@code fence} after B's write, the PING it relies on was sent after that write, and the write's invalidation was
  * processed before it. Only elapsed time on each instance's monotonic clock is compared: no clock synchronisation, no
  * assumption about network delays, pauses or scheduling. When the proof is too old (a stalled reader, a slow Redis)
@@ -424,14 +424,6 @@ public final class NearCache implements AutoCloseable {
         return fenceNanos;
     }
 
-    /** Holds the caller back by {@link #fenceNanos()}. */
-    public void awaitWritesVisible() {
-        long until = System.nanoTime() + fenceNanos;
-        long left;
-        while ((left = until - System.nanoTime()) > 0) {
-            LockSupport.parkNanos(left);
-        }
-    }
 
     private void invalidated(List<Object> push) {
         if (push.isEmpty() || !"invalidate".equals(push.get(0))) {

@@ -222,7 +222,7 @@ class NearCacheTest {
             Map<String, String> after = other.save(new SessionWrite(key, null, false, Map.of(), Set.of(),
                     Map.of("a:n", 1L), TTL, null, 0)).orElseThrow();
             assertEquals(Integer.toString(i), after.get("a:n"));
-            cache.awaitWritesVisible(); // what the writing instance does before it answers
+            cached.awaitWritesVisible(); // what the writing instance does before it answers (the same fence)
             if (!Integer.toString(i).equals(cached.load(key).fields().get("a:n"))) {
                 stale++;
             }

@@ -192,6 +192,10 @@ whatif() {
   redis-cli -p "$REDIS_PORT" DEL "$name" >/dev/null
 }
 
+tracked_keys() { # keys Redis tracks for the near caches' invalidations (CLIENT TRACKING)
+  redis-cli -p "$REDIS_PORT" INFO stats | tr -d '\r' | awk -F: '$1 == "tracking_total_keys" { print $2 + 0 }'
+}
+
 session_anatomy() { # what one signed-in session costs in Redis (product)
   local key user tag index
   key="$(head -n 1 "$RUN/product/sessions.tsv" >"$RUN/product/one.tsv" && bench_tool redis-keys "$SECRETS" rs: "$RUN/product/one.tsv")"
@@ -283,6 +287,7 @@ measure() { # measure SYSTEM
     done
     R[product.mem.before]="$m0"; R[product.mem.after]="$m1"; R[product.mem.keys]="$((k1 - k0))"
     R[product.mem.per]="$(((m1 - m0) / SESSIONS))"
+    R[product.mem.tracked]="$(tracked_keys)"
     session_anatomy
   fi
   wait_quiet "$MAX_LOAD" "$WAIT_QUIET"
@@ -427,7 +432,8 @@ Command: \`bench/benchmark.sh${ARGS[*]:+ ${ARGS[*]}}\`
 
 Redis memory: \`used_memory\` went from ${R[product.mem.before]} to ${R[product.mem.after]} bytes while $SESSIONS sessions
 were signed in (the accounts already existed; ${R[product.mem.keys]} keys were added: session hashes and per-user
-indexes), i.e. **${R[product.mem.per]} bytes per session**, one session per user. \`MEMORY USAGE\` of one session hash:
+indexes), i.e. **${R[product.mem.per]} bytes per session**, one session per user; Redis then tracked
+${R[product.mem.tracked]:-?} keys for the near caches' invalidations (\`tracking_total_keys\`). \`MEMORY USAGE\` of one session hash:
 ${R[product.mem.hash]} bytes; of its user's index (one entry): ${R[product.mem.index]} bytes. Where the
 \`used_memory\` growth went (\`MEMORY STATS\` deltas, bytes per session): data $(div "${R[product.mem.dataset.bytes]}" "$SESSIONS")
 (keys and values as allocated, i.e. with the allocator's size classes, which \`MEMORY USAGE\` does not count), main

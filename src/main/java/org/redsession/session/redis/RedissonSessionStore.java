@@ -201,16 +201,25 @@ public class RedissonSessionStore implements SessionStore {
             args.add(f);
             args.add(Long.toString(d));
         });
-        // Through the near cache's connection when it is up: the writing instance's copy then stays current (the
-        // script returns the session's new state), so the next request of this session needs no load.
+        // Updates go through the near cache's connection when it is up: the writing instance's copy then stays current
+        // (the script returns the session's new state), so the next request of this session needs no load. Creations
+        // and rotations do not: their script reads keys that do not exist (the new id's tombstone, the creator's
+        // count), and Redis would keep a tracking entry for each until it is written, about 150 bytes per live
+        // session for nothing (measured: docs/performance.md). Such a session is loaded, and tracked, on its next read.
         Optional<List<Object>> written = Optional.empty();
-        if (nearCache != null) {
+        if (nearCache != null && "update".equals(mode)) {
             args.add("1");
-            written = nearCache.save(scriptKeys, args, w.key(), "rotate".equals(mode) ? retired : null,
-                    user != null);
+            written = nearCache.save(scriptKeys, args, w.key(), null, user != null);
         }
         List<Object> flat = written.orElseGet(() -> Scripts.run(redisson, Scripts.SAVE, RScript.Mode.READ_WRITE,
                 RScript.ReturnType.LIST, scriptKeys, args.toArray()));
+        if (nearCache != null && written.isEmpty()) {
+            // Written on another connection: drop this instance's copies now rather than when the invalidation comes.
+            nearCache.written(w.key());
+            if (retired != null) {
+                nearCache.written(retired);
+            }
+        }
         flat = NearCache.withoutState(flat);
         if (flat.size() == 1 && "#gone".equals(flat.get(0))) {
             return Optional.empty();

@@ -38,6 +38,7 @@ import org.redsession.account.Roles;
 import org.redsession.account.User;
 import org.redsession.account.UserRepository;
 import org.redsession.api.error.ApiException;
+import org.redsession.metrics.StatsHistory;
 import org.redsession.security.SessionAdministration;
 
 /** Administration of users and their sessions; administrators only. */
@@ -58,6 +59,8 @@ public class AdminResource {
 
     @Inject
     SessionAdministration admin;
+    @Inject
+    StatsHistory history;
 
     /**
      * One page of users.
@@ -200,6 +203,16 @@ public class AdminResource {
     @Path("stats")
     public SessionAdministration.Stats stats() {
         return admin.stats();
+    }
+
+    @Operation(summary = "The answering instance's last 15 minutes of statistics, one sample per 10 seconds (for charts)")
+    @APIResponse(responseCode = "200", description = "The samples, oldest first, and the instance that took them")
+    @APIResponse(responseCode = "401", ref = "Unauthenticated")
+    @APIResponse(responseCode = "403", ref = "Forbidden")
+    @GET
+    @Path("stats/history")
+    public StatsHistory.History history() {
+        return history.history();
     }
 
     private void existing(String username) {

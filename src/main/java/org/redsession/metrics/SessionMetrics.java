@@ -1,6 +1,8 @@
 package org.redsession.metrics;
 
 import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -10,6 +12,7 @@ import org.eclipse.microprofile.metrics.Counter;
 import org.eclipse.microprofile.metrics.Histogram;
 import org.eclipse.microprofile.metrics.Metadata;
 import org.eclipse.microprofile.metrics.MetricRegistry;
+import org.eclipse.microprofile.metrics.Tag;
 import org.eclipse.microprofile.metrics.Timer;
 
 /**
@@ -38,6 +41,20 @@ public class SessionMetrics {
     private Timer load;
     private Timer commit;
     private Histogram commandsPerRequest;
+    private final ConcurrentMap<Integer, Counter> responses = new ConcurrentHashMap<>();
+
+    /**
+     * This instance's running totals that the admin page's charts are computed from (differences between two of
+     * them give the rates and mean latencies of the time between).
+     *
+     * @param signIns successful sign-ins
+     * @param signInFailures sign-ins refused for wrong credentials or throttled
+     * @param loads session loads from Redis, and {@code loadTime} their summed duration
+     * @param commits session commits to Redis, and {@code commitTime} their summed duration
+     */
+    public record Totals(long signIns, long signInFailures, long loads, Duration loadTime, long commits,
+            Duration commitTime) {
+    }
 
     @PostConstruct
     void register() {
@@ -135,5 +152,17 @@ public class SessionMetrics {
 
     public void requestDone(int roundTrips) {
         commandsPerRequest.update(roundTrips);
+    }
+
+    /** Counts a response of this instance by its HTTP status ({@code http_responses_total{status="503"}}). */
+    public void responded(int status) {
+        responses.computeIfAbsent(status, s -> registry.counter(Metadata.builder().withName("http_responses")
+                .withDescription("Responses sent by this instance, by HTTP status").build(),
+                new Tag("status", Integer.toString(s)))).inc();
+    }
+
+    public Totals totals() {
+        return new Totals(loginSucceeded.getCount(), loginFailed.getCount() + loginThrottled.getCount(),
+                load.getCount(), load.getElapsedTime(), commit.getCount(), commit.getElapsedTime());
     }
 }

@@ -329,6 +329,36 @@ class SessionApiIT {
         It.assertError(stale.get("api/me"), 401, "session_expired");
     }
 
+    private static double labelled(String text, String name, String label) {
+        return text.lines().filter(l -> l.startsWith(name + "{") && l.contains(label))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
+    @Test
+    void statsHistory_samplesEveryTenSecondsOnTheClock_andCountsSignIns() {
+        It.loginAdmin(client);
+        It.loginAdmin(new TestClient(It.local(base)));
+        JsonObject history = Poll.until(Duration.ofSeconds(40), "a sample taken after the sign-ins", () -> {
+            JsonObject h = client.get("api/admin/stats/history").json();
+            return h.getJsonArray("samples").stream().map(JsonObject.class::cast)
+                    .anyMatch(x -> x.getJsonNumber("signIns").longValue() > 0) ? java.util.Optional.of(h)
+                    : java.util.Optional.empty();
+        });
+        assertEquals(10, history.getInt("intervalSeconds"));
+        assertFalse(history.getString("instance").isBlank());
+        long previous = 0;
+        for (JsonObject x : history.getJsonArray("samples").getValuesAs(JsonObject.class)) {
+            long at = x.getJsonNumber("at").longValue();
+            assertEquals(0, at % 10_000, () -> "aligned on the clock: " + x);
+            assertTrue(at > previous, () -> "oldest first, one per instant: " + history);
+            previous = at;
+            assertTrue(x.containsKey("loadMillis") && x.containsKey("commitMillis"), x::toString);
+        }
+        JsonObject last = history.getJsonArray("samples").getJsonObject(history.getJsonArray("samples").size() - 1);
+        assertTrue(last.getJsonNumber("activeSessions").longValue() >= 1, last::toString);
+        It.assertError(new TestClient(It.local(base)).get("api/admin/stats/history"), 401, "not_authenticated");
+    }
+
     private static double metric(String text, String name) {
         return text.lines().filter(l -> l.startsWith(name + "{") || l.startsWith(name + " "))
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
@@ -358,6 +388,12 @@ class SessionApiIT {
         assertTrue(metric(after, "session_redis_commit_count") > metric(before, "session_redis_commit_count"), after);
         assertTrue(after.contains("session_redis_commands_per_request"), after);
         assertTrue(metric(after, "sessions_active") >= 1, after);
+        // Responses by status: the wrong password and the forged cookie each got a 401.
+        assertTrue(labelled(after, "http_responses_total", "status=\"401\"")
+                >= labelled(before, "http_responses_total", "status=\"401\"") + 2, after);
+        assertTrue(labelled(after, "http_responses_total", "status=\"200\"")
+                > labelled(before, "http_responses_total", "status=\"200\""), after);
+        assertEquals(1.0, metric(after, "session_store_up"), after);
         for (String name : List.of("sessions_expired_total", "sessions_invalidated_total", "sessions_revoked_total",
                 "sessions_rotated_total", "logins_throttled_total", "session_attributes_quarantined_total")) {
             assertTrue(after.contains(name), () -> name + " missing from /metrics");
@@ -370,7 +406,8 @@ class SessionApiIT {
         assertEquals(200, res.status(), res::toString);
         for (String path : List.of("/api/auth/login", "/api/auth/logout", "/api/session", "/api/me", "/api/counter",
                 "/api/me/sessions", "/api/me/sessions/{id}", "/api/me/password", "/api/admin/users",
-                "/api/admin/users/{username}", "/api/admin/users/{username}/sessions", "/api/admin/stats")) {
+                "/api/admin/users/{username}", "/api/admin/users/{username}/sessions", "/api/admin/stats",
+                "/api/admin/stats/history")) {
             assertTrue(res.body().contains(path + ":"), () -> path + " missing from /openapi");
         }
         assertTrue(res.body().contains("session_store_unavailable"), "error examples are described");

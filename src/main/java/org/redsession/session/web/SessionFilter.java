@@ -25,8 +25,9 @@ import org.redsession.web.ClientAddress;
 import org.redsession.web.JsonError;
 
 /**
- * Replaces the container's HTTP session with the Redis-backed one. <strong>Must be the first filter</strong> (it is
- * ordered first in {@code web.xml}), before anything that touches {@code HttpSession} or can commit the response.
+ * Replaces the container's HTTP session with the Redis-backed one. <strong>Must come before every filter that
+ * touches {@code HttpSession} or can commit the response</strong> (in {@code web.xml} only the count of responses by
+ * status, which does neither, runs before it).
  *
  * <p>Per request: resolves the signed cookie (reusing what the authentication mechanism already resolved), loads the
  * session on first use in at most one Redis round trip, and before the response is released commits the changes

@@ -1,7 +1,8 @@
-// The admin page: live statistics, users (one page at a time, search by name prefix; create, delete), one user's
-// sessions (list, sign out all).
+// The admin page: live statistics (with charts of the last 15 minutes), users (one page at a time, search by name
+// prefix; create, delete), one user's sessions (list, sign out all).
 
 import { api } from './api.js';
+import { renderChart } from './charts.js';
 import { SessionKeeper } from './session.js';
 import { $, cell, el, say, setTime, deviceName, listOf, busy, ready, timeElement } from './ui.js';
 
@@ -62,6 +63,135 @@ async function loadStats() {
   } catch (e) {
     say($('stats-status'), `Statistics unavailable: ${e.message}`, 'error');
   }
+}
+
+// ---- charts of the last minutes ---------------------------------------------------------------------------------
+//
+// GET /api/admin/stats/history answers the history of the instance that served the request, and requests are
+// balanced over the instances without stickiness: the page keeps the latest history of every instance it has heard
+// from and merges them per sample instant (the instances sample at the same wall-clock multiples of the interval).
+// Active sessions are counted cluster-wide by every instance: the highest value. Sign-ins are per instance: the sum.
+// Latencies are per instance means: the highest (the slowest instance is the one to see).
+
+const HISTORY_WINDOW_MS = 15 * 60_000;
+// The newest points wait for every instance heard from within this time, so that a sum never lacks an instance only
+// because its history was not fetched again yet; an instance silent for longer no longer holds the charts back.
+const HISTORY_WAIT_MS = 60_000;
+const histories = new Map(); // instance → { intervalSeconds, samples (oldest first) }
+let historyFailure = '';
+
+function finite(value) {
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+
+function higher(a, b) {
+  return b === null ? a : a === null ? b : Math.max(a, b);
+}
+
+function keepHistory(answer) {
+  if (!answer || typeof answer.instance !== 'string' || !Array.isArray(answer.samples)) {
+    return;
+  }
+  const intervalSeconds = finite(answer.intervalSeconds) > 0 ? answer.intervalSeconds : 10;
+  const samples = answer.samples.filter((s) => s && finite(s.at) !== null).sort((x, y) => x.at - y.at);
+  histories.set(answer.instance, { intervalSeconds, samples });
+}
+
+function newestOf(history) {
+  return history.samples.length ? history.samples[history.samples.length - 1].at : -Infinity;
+}
+
+/** The merged series of the instances heard from (dropping those whose newest sample is 15 minutes old). */
+function mergedHistory() {
+  const newest = Math.max(-Infinity, ...[...histories.values()].map(newestOf));
+  for (const [instance, history] of histories) {
+    if (newestOf(history) <= newest - HISTORY_WINDOW_MS) {
+      histories.delete(instance);
+    }
+  }
+  const live = [...histories.values()].filter((h) => h.samples.length > 0);
+  const intervalSeconds = live.length ? Math.max(...live.map((h) => h.intervalSeconds)) : 10;
+  if (!live.length) {
+    return { instances: 0, intervalSeconds, points: [] };
+  }
+  const end = Math.min(...live.map(newestOf).filter((at) => at >= newest - HISTORY_WAIT_MS));
+  const byAt = new Map();
+  for (const history of live) {
+    const perMinute = 60 / history.intervalSeconds;
+    for (const s of history.samples) {
+      if (s.at <= end - HISTORY_WINDOW_MS || s.at > end) {
+        continue;
+      }
+      let point = byAt.get(s.at);
+      if (!point) {
+        point = { at: s.at, active: null, signIns: 0, failures: 0, load: null, commit: null };
+        byAt.set(s.at, point);
+      }
+      point.active = higher(point.active, finite(s.activeSessions));
+      point.signIns += (finite(s.signIns) || 0) * perMinute;
+      point.failures += (finite(s.signInFailures) || 0) * perMinute;
+      point.load = higher(point.load, finite(s.loadMillis));
+      point.commit = higher(point.commit, finite(s.commitMillis));
+    }
+  }
+  const points = [...byAt.values()].sort((x, y) => x.at - y.at);
+  return { instances: live.length, intervalSeconds, points };
+}
+
+function renderCharts() {
+  const { instances, intervalSeconds, points } = mergedHistory();
+  const times = points.map((p) => p.at);
+  const gapMs = intervalSeconds * 1500;
+  const perMinute = intervalSeconds / 60;
+  const total = (key) => Math.round(points.reduce((sum, p) => sum + p[key] * perMinute, 0));
+  const signIns = total('signIns');
+  const refused = total('failures');
+  renderChart($('chart-active-sessions'), {
+    title: 'Active sessions', times, gapMs,
+    series: [{ name: 'Signed in', values: points.map((p) => p.active), className: 'chart-line-1' }],
+  });
+  renderChart($('chart-sign-ins'), {
+    title: 'Sign-ins per minute', times, gapMs, unit: '/min', unitLabel: ' per minute', digits: 1,
+    summary: `In all: ${numberFormat.format(signIns)} sign-in${signIns === 1 ? '' : 's'}, `
+      + `${numberFormat.format(refused)} refused.`,
+    series: [
+      { name: 'Sign-ins', values: points.map((p) => p.signIns), className: 'chart-line-1' },
+      { name: 'Refused', values: points.map((p) => p.failures), className: 'chart-line-2' },
+    ],
+  });
+  renderChart($('chart-latency'), {
+    title: 'Session load and commit time', times, gapMs, unit: ' ms', unitLabel: ' milliseconds', digits: 2,
+    series: [
+      { name: 'Load', values: points.map((p) => p.load), className: 'chart-line-1' },
+      { name: 'Commit', values: points.map((p) => p.commit), className: 'chart-line-3' },
+    ],
+  });
+  const from = instances === 1 ? 'From 1 instance' : `From ${numberFormat.format(instances)} instances`;
+  $('charts-hint').textContent = instances === 0
+    ? `No samples yet: one point every ${intervalSeconds} s, for the last 15 minutes.`
+    : `${from}, one point per ${intervalSeconds} s, last 15 minutes.`;
+}
+
+async function loadHistory() {
+  if (document.visibilityState === 'hidden') {
+    return;
+  }
+  try {
+    keepHistory(await api('GET', '/api/admin/stats/history'));
+    historyFailure = '';
+  } catch (e) {
+    // With histories in hand the charts go on from the other instances; without, say why they stay empty.
+    historyFailure = histories.size ? '' : `Charts unavailable: ${e.message}`;
+  }
+  renderCharts();
+  const status = $('charts-status');
+  if (status.textContent !== historyFailure) {
+    say(status, historyFailure, historyFailure ? 'error' : undefined);
+  }
+}
+
+function refreshStats() {
+  return Promise.all([loadStats(), loadHistory()]);
 }
 
 // ---- users ----------------------------------------------------------------------------------------------------
@@ -410,9 +540,9 @@ async function main() {
   });
   try {
     me = await keeper.start();
-    await Promise.all([loadUsers(), loadStats()]);
-    window.setInterval(loadStats, STATS_EVERY_MS);
-    document.addEventListener('visibilitychange', loadStats);
+    await Promise.all([loadUsers(), refreshStats()]);
+    window.setInterval(refreshStats, STATS_EVERY_MS);
+    document.addEventListener('visibilitychange', refreshStats);
   } catch (e) {
     say($('page-status'), e.message, 'error');
   } finally {

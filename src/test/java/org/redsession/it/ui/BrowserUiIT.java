@@ -6,9 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import jakarta.json.Json;
 import jakarta.json.JsonArray;
@@ -23,13 +28,15 @@ import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebElement;
 import org.redsession.testsupport.PayaraMicro;
+import org.redsession.testsupport.Poll;
 import org.redsession.testsupport.TestClient;
 
 /**
  * The pages in a real browser (Debian's headless Chromium through Selenium) against two Payara Micro instances on
  * the suite's Redis: signing in, the account page, the same user on the second instance, revocation from another
- * browser, sign out everywhere else, password change, the admin page (users page by page, search by name prefix),
- * console and CSP cleanliness; plus the page routing and security headers over plain HTTP.
+ * browser, sign out everywhere else, password change, the admin page (users page by page, search by name prefix,
+ * charts of the statistics history), console and CSP cleanliness; plus the page routing and security headers over
+ * plain HTTP.
  */
 class BrowserUiIT {
     static PayaraMicro a;
@@ -387,6 +394,183 @@ class BrowserUiIT {
         assertTrue(pageHeight(browser) < 3000, () -> "page height: " + pageHeight(browser));
 
         browser.assertNoConsoleErrors();
+    }
+
+    /** The three charts of the admin page as the page shows them: aria-label, title, points, instant of the last. */
+    private static final String READ_CHARTS = """
+            const out = {};
+            for (const id of ['chart-active-sessions', 'chart-sign-ins', 'chart-latency']) {
+              const svg = document.querySelector('#' + id + ' > svg[role="img"]');
+              const caption = document.querySelector('#' + id + ' > figcaption');
+              out[id] = svg === null ? null : {
+                label: svg.getAttribute('aria-label'),
+                title: svg.querySelector(':scope > title') ? svg.querySelector(':scope > title').textContent : null,
+                points: svg.dataset.points || '0',
+                lastAt: svg.dataset.lastAt || '0',
+                caption: caption ? caption.textContent.trim() : null,
+                lines: String(svg.querySelectorAll('polyline, circle').length),
+              };
+            }
+            return out;""";
+
+    @Test
+    void adminPage_chartsTheStatisticsHistory_consistentWithTheApi() {
+        TestClient admin = Ui.admin(a);
+        String user = newUser("gwen");
+        for (int i = 0; i < 3; i++) {
+            Ui.login(new TestClient(a.base()), user, Ui.PASSWORD);
+        }
+        TestClient.Res refused = new TestClient(a.base()).postJson("api/auth/login", Json.createObjectBuilder()
+                .add("username", user).add("password", "not-the-password").build().toString());
+        assertError(refused, 401, "invalid_credentials");
+
+        Browser browser = browser();
+        browser.go("/admin");
+        browser.signIn(Ui.ADMIN, Ui.ADMIN_PASSWORD);
+        browser.waitForPage("/admin");
+        // Signed in now: the user 3 times, the admin over the API and in this browser; one sign-in refused.
+        int sessionsMade = 5;
+        long madeBy = System.currentTimeMillis();
+
+        // A sample every 10 s (taken on wall-clock multiples of 10 s), the page asks every 5 s, the active-sessions
+        // gauge is cached for 5 s: wait until the charts show a sample taken after all of the above, and 2 points.
+        @SuppressWarnings("unchecked")
+        Map<String, Map<String, String>> charts = Poll.until(Duration.ofSeconds(50),
+                "the admin page's charts show 2 points and a sample taken after the sign-ins", () -> {
+                    Map<String, Map<String, String>> read = (Map<String, Map<String, String>>)
+                            ((JavascriptExecutor) browser.driver).executeScript(READ_CHARTS);
+                    boolean done = read.values().stream().allMatch(c -> c != null
+                            && Integer.parseInt(c.get("points")) >= 2 && Long.parseLong(c.get("lastAt")) >= madeBy + 6_000);
+                    return done ? Optional.of(read) : Optional.empty();
+                });
+        Map<String, String> active = charts.get("chart-active-sessions");
+        Map<String, String> signIns = charts.get("chart-sign-ins");
+        Map<String, String> latency = charts.get("chart-latency");
+        assertEquals("Active sessions", active.get("caption"));
+        assertEquals("Sign-ins per minute", signIns.get("caption"));
+        assertEquals("Session load and commit time", latency.get("caption"));
+        long lastAt = Long.parseLong(active.get("lastAt"));
+        for (Map<String, String> chart : charts.values()) {
+            assertEquals(chart.get("label"), chart.get("title"), "the <title> says what the aria-label says");
+            assertEquals(lastAt, Long.parseLong(chart.get("lastAt")), "the charts are drawn from the same samples");
+        }
+
+        // The instance's own history (the browser talks to instance A only), up to the charts' last sample: samples
+        // never change once taken, so these are the ones the page drew; unless the instance keeps its full 15
+        // minutes (90 samples) and has dropped its oldest since the page asked: then the page may hold more.
+        TestClient.Res res = admin.get("api/admin/stats/history");
+        assertEquals(200, res.status(), res::toString);
+        JsonObject history = res.json();
+        assertEquals(10, history.getInt("intervalSeconds"), res::toString);
+        boolean trimmed = history.getJsonArray("samples").size() >= 90;
+        List<JsonObject> samples = history.getJsonArray("samples").stream().map(JsonObject.class::cast)
+                .filter(s -> s.getJsonNumber("at").longValue() <= lastAt)
+                .filter(s -> s.getJsonNumber("at").longValue() > lastAt - Duration.ofMinutes(15).toMillis())
+                .toList();
+        assertFalse(samples.isEmpty(), res::toString);
+        JsonObject last = samples.get(samples.size() - 1);
+        assertEquals(lastAt, last.getJsonNumber("at").longValue(), res::toString);
+        int points = Integer.parseInt(active.get("points"));
+        for (Map<String, String> chart : charts.values()) {
+            assertEquals(points, Integer.parseInt(chart.get("points")), chart::toString);
+        }
+        for (Map<String, String> chart : List.of(active, signIns)) {
+            assertTrue(Integer.parseInt(chart.get("lines")) > 0, () -> "lines drawn: " + chart);
+        }
+        assertSameOrMore(trimmed, samples.size(), points, "points of " + res);
+
+        Matcher activeLabel = match("Active sessions\\. Latest: ([\\d,]+)\\. Highest: ([\\d,]+)\\. "
+                + points + " points over .+\\.", active.get("label"));
+        long activeNow = number(activeLabel.group(1));
+        assertTrue(activeNow >= sessionsMade, () -> "active sessions " + activeNow + " >= " + sessionsMade);
+        assertEquals(last.getJsonNumber("activeSessions").longValue(), activeNow, () -> active + " vs " + last);
+        long activeMax = samples.stream().filter(s -> !s.isNull("activeSessions"))
+                .mapToLong(s -> s.getJsonNumber("activeSessions").longValue()).max().orElseThrow();
+        assertSameOrMore(trimmed, activeMax, number(activeLabel.group(2)), "highest active sessions: " + active);
+
+        Matcher signInLabel = match("Sign-ins per minute\\. Latest: sign-ins ([\\d,]+) per minute, refused ([\\d,]+) "
+                + "per minute\\. Highest: [\\d,]+ per minute\\. In all: ([\\d,]+) sign-ins?, ([\\d,]+) refused\\. "
+                + points + " points over .+\\.", signIns.get("label"));
+        assertEquals(last.getInt("signIns") * 6L, number(signInLabel.group(1)), signIns::toString);
+        assertEquals(last.getInt("signInFailures") * 6L, number(signInLabel.group(2)), signIns::toString);
+        long signInsInAll = number(signInLabel.group(3));
+        long refusedInAll = number(signInLabel.group(4));
+        assertSameOrMore(trimmed, samples.stream().mapToLong(s -> s.getInt("signIns")).sum(), signInsInAll,
+                "sign-ins in all: " + signIns);
+        assertSameOrMore(trimmed, samples.stream().mapToLong(s -> s.getInt("signInFailures")).sum(), refusedInAll,
+                "refused sign-ins in all: " + signIns);
+        assertTrue(signInsInAll >= sessionsMade, signIns::toString);
+        assertTrue(refusedInAll >= 1, signIns::toString);
+
+        Double load = lastMillis(samples, "loadMillis");
+        Double commit = lastMillis(samples, "commitMillis");
+        if (load == null && commit == null) {
+            assertEquals("Session load and commit time. No data in this period.", latency.get("label"));
+        } else {
+            Matcher latencyLabel = match("Session load and commit time\\. Latest: load (no data|[\\d,.]+ milliseconds), "
+                    + "commit (no data|[\\d,.]+ milliseconds)\\. Highest: [\\d,.]+ milliseconds\\. "
+                    + points + " points over .+\\.", latency.get("label"));
+            assertMillis(load, latencyLabel.group(1), latency);
+            assertMillis(commit, latencyLabel.group(2), latency);
+        }
+
+        assertEquals("From 1 instance, one point per 10 s, last 15 minutes.", browser.text("charts-hint"));
+        assertFalse(browser.visible("charts-status"));
+        assertNoInlineCode(browser);
+        ((JavascriptExecutor) browser.driver).executeScript("document.activeElement.blur(); window.scrollTo(0, 0)");
+        browser.screenshot("admin-charts");
+
+        // At phone width the charts stack, are drawn again for their width, and nothing scrolls sideways.
+        browser.driver.manage().window().setSize(new org.openqa.selenium.Dimension(390, 844));
+        browser.waitUntil("the charts redrawn for the narrow width", d -> (Boolean) ((JavascriptExecutor) d).executeScript("""
+                const svg = document.querySelector('#chart-latency > svg');
+                const width = Number(svg.getAttribute('viewBox').split(' ')[2]);
+                return Math.abs(width - svg.getBoundingClientRect().width) <= 1
+                    && document.documentElement.scrollWidth <= window.innerWidth;"""));
+        ((JavascriptExecutor) browser.driver).executeScript(
+                "document.getElementById('stats-title').scrollIntoView()");
+        browser.screenshotViewport("admin-charts-mobile");
+
+        browser.assertNoConsoleErrors();
+    }
+
+    private static Matcher match(String regex, String text) {
+        Matcher matcher = Pattern.compile(regex).matcher(String.valueOf(text));
+        assertTrue(matcher.matches(), () -> "\"" + text + "\" does not match " + regex);
+        return matcher;
+    }
+
+    /** {@code shown == expected}; or, when the API's history was trimmed after the page read it, at least that. */
+    private static void assertSameOrMore(boolean trimmed, long expected, long shown, String what) {
+        if (trimmed) {
+            assertTrue(shown >= expected, () -> what + ": " + shown + " >= " + expected);
+        } else {
+            assertEquals(expected, shown, what);
+        }
+    }
+
+    private static long number(String text) {
+        return Long.parseLong(text.replace(",", ""));
+    }
+
+    /** The newest non-null value of a latency field, or null. */
+    private static Double lastMillis(List<JsonObject> samples, String field) {
+        for (int i = samples.size() - 1; i >= 0; i--) {
+            if (!samples.get(i).isNull(field)) {
+                return samples.get(i).getJsonNumber(field).doubleValue();
+            }
+        }
+        return null;
+    }
+
+    /** The label shows the value with at most 2 decimals. */
+    private static void assertMillis(Double expected, String shown, Map<String, String> chart) {
+        if (expected == null) {
+            assertEquals("no data", shown, chart::toString);
+            return;
+        }
+        double value = Double.parseDouble(shown.replace(" milliseconds", "").replace(",", ""));
+        assertEquals(expected, value, 0.0051, chart::toString);
     }
 
     @Test

@@ -1,6 +1,7 @@
 // The account page: this session's facts and countdowns, the user's devices, password change.
 
 import { api } from './api.js';
+import { askForPasswordWhenNeeded } from './reauth.js';
 import { SessionKeeper } from './session.js';
 import { $, cell, el, say, setTime, clock, spokenDuration, deviceName, listOf, busy, ready, timeElement } from './ui.js';
 
@@ -148,6 +149,7 @@ async function main() {
   $('sign-out-others').addEventListener('click', signOutOthers);
   $('password-form').addEventListener('submit', changePassword);
   try {
+    askForPasswordWhenNeeded();
     await keeper.start();
     await loadSessions();
   } catch (e) {

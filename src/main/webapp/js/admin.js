@@ -3,6 +3,7 @@
 
 import { api } from './api.js';
 import { renderChart } from './charts.js';
+import { askForPasswordWhenNeeded } from './reauth.js';
 import { SessionKeeper } from './session.js';
 import { $, cell, el, say, setTime, deviceName, listOf, busy, ready, timeElement } from './ui.js';
 
@@ -532,6 +533,7 @@ async function main() {
     });
   });
   $('revoke-user-sessions').addEventListener('click', revokeUserSessions);
+  askForPasswordWhenNeeded();
   $('close-user-sessions').addEventListener('click', () => {
     const name = selectedUser;
     closeSessions();

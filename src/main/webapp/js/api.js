@@ -17,6 +17,16 @@ const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const SIGNED_OUT_CODES = new Set(['session_expired', 'not_authenticated']);
 let csrfToken = null;
 let leaving = false;
+let reauthenticate = null;
+
+/**
+ * Registers how the page asks for the password again when an action needs a recent sign-in (401
+ * `reauthentication_required`, `security.reauth-max-age`): a function returning a Promise of true once the user has
+ * re-authenticated (the call is then repeated once), false if they cancelled (the error goes to the caller).
+ */
+export function onReauthenticationRequired(handler) {
+  reauthenticate = handler;
+}
 
 /** Remembers the session's CSRF token (from the sign-in answer or GET /api/session). */
 export function setCsrfToken(token) {
@@ -39,6 +49,12 @@ export async function api(method, path, body, options = {}) {
   if (error.status === 403 && error.code === 'csrf_token_invalid' && !options.retried && UNSAFE.has(method)) {
     await refreshCsrfToken();
     return api(method, path, body, { ...options, retried: true });
+  }
+  if (error.status === 401 && error.code === 'reauthentication_required' && reauthenticate && !options.reauthenticated) {
+    if (await reauthenticate()) {
+      return api(method, path, body, { ...options, reauthenticated: true });
+    }
+    throw error;
   }
   if (error.status === 401 && reasonOf(error) === 'rotated' && !options.afterRotation) {
     // This browser's own request renewed the session id (sign out everywhere else, password change) while this
@@ -118,7 +134,8 @@ export function reasonOf(error) {
   if (error.code !== 'session_expired') {
     return '';
   }
-  const known = ['expired', 'signedout', 'logout', 'revoked', 'evicted', 'password_changed', 'user_deleted', 'rotated'];
+  const known = ['expired', 'signedout', 'logout', 'revoked', 'evicted', 'password_changed', 'user_deleted', 'rotated',
+    'invalid'];
   if (error.reason && known.includes(error.reason)) {
     return error.reason === 'logout' ? 'signedout' : error.reason;
   }
@@ -128,6 +145,7 @@ export function reasonOf(error) {
   if (m.includes('password was changed')) return 'password_changed';
   if (m.includes('account was removed')) return 'user_deleted';
   if (m.includes('renewed elsewhere')) return 'rotated';
+  if (m.includes('could not be verified')) return 'invalid';
   if (m.includes('you signed out')) return 'signedout';
   if (m.includes('expired')) return 'expired';
   return 'ended';

@@ -14,6 +14,7 @@ const REASONS = {
   password_changed: 'Your password was changed. Please sign in again.',
   user_deleted: 'Your account was removed.',
   rotated: 'Your session was renewed elsewhere. Please sign in again.',
+  invalid: 'Your session could not be verified and was ended. Please sign in again.',
   ended: 'Your session ended. Please sign in again.',
 };
 

@@ -26,6 +26,8 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.Produces;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
@@ -39,9 +41,14 @@ import org.redsession.account.User;
 import org.redsession.account.UserRepository;
 import org.redsession.api.error.ApiException;
 import org.redsession.metrics.StatsHistory;
+import org.redsession.security.SessionAccess;
 import org.redsession.security.SessionAdministration;
 
-/** Administration of users and their sessions; administrators only. */
+/**
+ * Administration of users and their sessions; administrators only. Changes (creating or deleting a user, ending a
+ * user's sessions) need a sign-in at most {@code security.reauth-max-age} old, else 401
+ * {@code reauthentication_required} ({@code POST /api/auth/reauthenticate}).
+ */
 @Path("admin")
 @Tag(name = "admin", description = "Users and their sessions; the admin role only")
 @SecurityRequirement(name = "session")
@@ -61,6 +68,8 @@ public class AdminResource {
     SessionAdministration admin;
     @Inject
     StatsHistory history;
+    @Inject
+    SessionAccess access;
 
     /**
      * One page of users.
@@ -131,7 +140,8 @@ public class AdminResource {
     @POST
     @Path("users")
     @Consumes(MediaType.APPLICATION_JSON)
-    public Response create(String body) {
+    public Response create(@Context HttpServletRequest request, String body) {
+        access.requireRecentSignIn(request);
         JsonObject json = Json.object(body);
         String username = Json.requiredString(json, "username");
         String password = Json.requiredString(json, "password");
@@ -162,7 +172,8 @@ public class AdminResource {
     @SecurityRequirement(name = "csrf")
     @DELETE
     @Path("users/{username}")
-    public Response delete(@PathParam("username") String username) {
+    public Response delete(@Context HttpServletRequest request, @PathParam("username") String username) {
+        access.requireRecentSignIn(request);
         if (!admin.deleteUser(username)) {
             throw new ApiException(404, "not_found", "No such user.");
         }
@@ -189,10 +200,28 @@ public class AdminResource {
     @SecurityRequirement(name = "csrf")
     @DELETE
     @Path("users/{username}/sessions")
-    public Response revokeAll(@PathParam("username") String username) {
+    public Response revokeAll(@Context HttpServletRequest request, @PathParam("username") String username) {
+        access.requireRecentSignIn(request);
         existing(username);
         admin.revokeAll(username);
         return Response.noContent().build();
+    }
+
+    @Operation(summary = "Ends the sessions of every user (the caller's other sessions too; the caller's current one "
+            + "stays, with a new id), in the background")
+    @APIResponse(responseCode = "202", description = "Started; every session signed in before now is refused as "
+            + "each user is reached (about a second per thousand users)")
+    @APIResponse(responseCode = "401", ref = "Unauthenticated")
+    @APIResponse(responseCode = "403", ref = "Forbidden")
+    @SecurityRequirement(name = "csrf")
+    @DELETE
+    @Path("sessions")
+    public Response revokeEveryone(@Context HttpServletRequest request) {
+        access.requireRecentSignIn(request);
+        String caller = access.identity(request).map(i -> i.username()).orElseThrow();
+        access.revokeOthers(request);
+        admin.revokeEveryone(caller);
+        return Response.accepted().build();
     }
 
     @Operation(summary = "Live signed-in sessions (from Redis, cluster-wide) and the number of users")

@@ -80,6 +80,33 @@ public class AuthResource {
                 .orElseThrow(() -> new ApiException(401, "invalid_credentials", "Wrong user name or password.")));
     }
 
+    /**
+     * {@code POST /api/auth/reauthenticate} with JSON {@code {"password"}}: the signed-in user proves the password
+     * again before a sensitive action ({@code security.reauth-max-age}); the session keeps its data and gets a new id,
+     * CSRF token and sign-in time.
+     */
+    @Operation(summary = "Enter the password again (step-up): the session stays, its id, CSRF token and sign-in time "
+            + "are renewed")
+    @APIResponse(responseCode = "200", description = "Re-authenticated: user name, roles and the new CSRF token")
+    @APIResponse(responseCode = "401", description = "invalid_credentials (wrong password), or not signed in")
+    @APIResponse(responseCode = "429", description = "too_many_attempts; see Retry-After")
+    @APIResponse(responseCode = "400", ref = "BadRequest")
+    @SecurityRequirement(name = "session")
+    @SecurityRequirement(name = "csrf")
+    @POST
+    @Path("reauthenticate")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public CompletionStage<LoginResponse> reauthenticate(@Context HttpServletRequest request, String body) {
+        String password = Json.requiredString(Json.object(body), "password");
+        if (sessions.identity(request).isEmpty()) {
+            SessionAccess.Problem p = sessions.unauthenticated(request);
+            throw new ApiException(401, p.code(), p.message(), p.reason());
+        }
+        return sessions.reauthenticate(request, password).thenApply(signedIn -> signedIn
+                .map(s -> new LoginResponse(s.username(), s.roles(), s.csrfToken()))
+                .orElseThrow(() -> new ApiException(401, "invalid_credentials", "Wrong password.")));
+    }
+
     /** {@code POST /api/auth/logout}: ends the session; the cookie is expired. */
     @Operation(summary = "Sign out: the session is deleted in Redis and the cookie expired")
     @APIResponse(responseCode = "204", description = "Signed out")

@@ -27,6 +27,7 @@ public class SecuritySettings {
     private int maxNewSessionsPerClient;
     private Duration newSessionWindow;
     private String strictTransportSecurity;
+    private Duration reauthMaxAge;
 
     @PostConstruct
     void read() {
@@ -52,6 +53,9 @@ public class SecuritySettings {
             throw new InvalidConfigurationException("security.hsts.preload",
                     "preloading needs security.hsts.include-subdomains=true (the browsers' preload lists require it)");
         }
+        String reauth = s.string("security.reauth-max-age", "PT15M");
+        reauthMaxAge = "0".equals(reauth.trim()) ? Duration.ZERO
+                : s.duration("security.reauth-max-age", "PT15M", Duration.ZERO, Duration.ofDays(1));
         strictTransportSecurity = "max-age=" + hstsMaxAge.toSeconds() + (includeSubDomains ? "; includeSubDomains" : "")
                 + (preload ? "; preload" : "");
     }
@@ -62,6 +66,14 @@ public class SecuritySettings {
      */
     public String strictTransportSecurity() {
         return strictTransportSecurity;
+    }
+
+    /**
+     * How recent a sign-in must be for sensitive actions (creating or deleting users, ending another user's sessions);
+     * older sessions get 401 {@code reauthentication_required}. Zero: no such check.
+     */
+    public Duration reauthMaxAge() {
+        return reauthMaxAge;
     }
 
     /** Failed sign-ins of one account within the window before further attempts get 429. */

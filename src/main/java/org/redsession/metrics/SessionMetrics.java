@@ -33,6 +33,7 @@ public class SessionMetrics {
     private Counter expired;
     private Counter rejectedCookies;
     private Counter quarantined;
+    private Counter sessionsQuarantined;
     private Counter loginSucceeded;
     private Counter loginFailed;
     private Counter loginThrottled;
@@ -69,6 +70,8 @@ public class SessionMetrics {
                 + "signed (ignored without a Redis call)");
         quarantined = counter("session_attributes_quarantined", "Stored attributes left out of a session because they "
                 + "could not be read");
+        sessionsQuarantined = counter("sessions_quarantined", "Stored sessions ended because their metadata (creation "
+                + "time, deadline) was missing or impossible: failed closed, reason invalid");
         loginSucceeded = counter("logins_succeeded", "Successful sign-ins");
         loginFailed = counter("logins_failed", "Sign-ins refused for wrong credentials");
         loginThrottled = counter("logins_throttled", "Sign-ins refused with 429 because of too many failures");
@@ -120,6 +123,10 @@ public class SessionMetrics {
 
     public void attributeQuarantined() {
         quarantined.inc();
+    }
+
+    public void sessionQuarantined() {
+        sessionsQuarantined.inc();
     }
 
     public void loginSucceeded() {

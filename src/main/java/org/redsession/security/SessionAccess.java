@@ -114,6 +114,35 @@ public class SessionAccess {
         });
     }
 
+    /**
+     * Step-up for a sensitive action: passes when the caller's sign-in is at most {@code security.reauth-max-age} old
+     * (or the check is off).
+     *
+     * @throws ReauthenticationRequiredException when the sign-in is older: the user must enter the password again
+     */
+    public void requireRecentSignIn(HttpServletRequest request) {
+        long maxAge = securitySettings.reauthMaxAge().toMillis();
+        RequestSession session = of(request);
+        SessionState s = session.current();
+        if (maxAge > 0 && s != null && session.now() - s.authTime() > maxAge) {
+            throw new ReauthenticationRequiredException();
+        }
+    }
+
+    /**
+     * Re-authenticates the caller with the password of the signed-in user: like a sign-in of the same user, the
+     * session keeps its data and gets a new id, CSRF token and sign-in time.
+     *
+     * @return as {@link #login}; empty also when the caller is not signed in
+     */
+    public CompletionStage<Optional<SignedIn>> reauthenticate(HttpServletRequest request, String password) {
+        Optional<SessionIdentity> identity = of(request).identity();
+        if (identity.isEmpty()) {
+            return java.util.concurrent.CompletableFuture.completedFuture(Optional.empty());
+        }
+        return login(request, identity.get().username(), password);
+    }
+
     /** One of the caller's sessions, as "my sessions" lists them. */
     public record MySession(SessionSummary session, boolean current) {
     }
@@ -130,7 +159,11 @@ public class SessionAccess {
                 .map(x -> new MySession(x, x.handle().equals(currentHandle))).toList();
     }
 
-    /** Ends one of the caller's sessions. @return false when the handle is not one of the caller's live sessions */
+    /**
+     * Ends one of the caller's sessions (another device's needs a recent sign-in, as {@link #requireRecentSignIn}).
+     *
+     * @return false when the handle is not one of the caller's live sessions
+     */
     public boolean revokeMine(HttpServletRequest request, String handle) {
         SessionIdentity identity = of(request).identity().orElse(null);
         if (identity == null) {
@@ -140,11 +173,17 @@ public class SessionAccess {
             of(request).invalidate("logout");
             return true;
         }
+        requireRecentSignIn(request); // ending another device's session is a sensitive action (ASVS 7.5.2)
         return sessions.revoke(identity.username(), handle, "revoked");
     }
 
-    /** Ends every other session of the caller; the current one stays signed in with a new id. */
+    /**
+     * Ends every other session of the caller; the current one stays signed in with a new id.
+     *
+     * @throws ReauthenticationRequiredException when the caller's sign-in is older than {@code security.reauth-max-age}
+     */
     public int revokeOthers(HttpServletRequest request) {
+        requireRecentSignIn(request);
         return of(request).revokeOthers("revoked");
     }
 
@@ -235,6 +274,7 @@ public class SessionAccess {
             case "password_changed" -> "Your password was changed. Please sign in again.";
             case "user_deleted" -> "Your account was removed.";
             case "rotated" -> "Your session was renewed elsewhere. Please sign in again.";
+            case "invalid" -> "Your session could not be verified and was ended. Please sign in again.";
             default -> "Your session ended. Please sign in again.";
         };
     }

@@ -13,6 +13,8 @@ public final class Fields {
     public static final String MAX_INACTIVE = "#i";
     /** Absolute deadline, epoch milliseconds. */
     public static final String ABSOLUTE_DEADLINE = "#x";
+    /** The session's deadline (idle or absolute, whichever comes first), epoch milliseconds; written by every save. */
+    public static final String DEADLINE = "#e";
     /** Signed-in user name. */
     public static final String USER = "#u";
     /** Roles of the signed-in user, comma-separated. */

@@ -5,6 +5,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.logging.Logger;
 
 /**
  * The session handling of one HTTP request: resolves the cookie, loads the session at most once, applies sign-in,
@@ -15,6 +16,7 @@ import java.util.function.Supplier;
  * request never loads its session twice. Not for use by several requests.
  */
 public final class RequestSession {
+    private static final Logger LOG = Logger.getLogger(RequestSession.class.getName());
     /** Request attribute under which the request's instance is kept. */
     public static final String ATTRIBUTE = RequestSession.class.getName();
 
@@ -130,7 +132,10 @@ public final class RequestSession {
                     storeFailure = e;
                     throw e;
                 }
-                if (result.isFound()) {
+                String damage = result.isFound() ? SessionState.damage(result.fields(), now) : null;
+                if (damage != null) {
+                    quarantine(key, result.fields(), damage);
+                } else if (result.isFound()) {
                     SessionState s = new SessionState(manager, requestedId, key, result.fields(), now);
                     if (now >= Math.min(s.absoluteDeadline(), s.lastAccessedAt() + s.maxInactiveSeconds() * 1000L)) {
                         // Deadline passed but the key's TTL has not fired yet (clock skew between instances).
@@ -156,7 +161,27 @@ public final class RequestSession {
         return current;
     }
 
-    /** Why the requested session ended ("expired", "logout", "revoked", ...), or null if it did not. */
+    /**
+     * Ends a stored session whose metadata cannot be trusted (fail closed: never read as a new session), with the
+     * reason {@code invalid}; logged once, with the session's handle, never its id.
+     */
+    private void quarantine(SessionKey key, Map<String, String> stored, String damage) {
+        goneReason = "invalid";
+        String username = stored.get(Fields.USER);
+        UserRef user = username == null ? null : manager.ids().userRef(username);
+        LOG.warning(() -> "Session " + SessionManager.handleOf(key) + " ended: damaged record (" + damage + ")");
+        manager.events().sessionQuarantined();
+        try {
+            roundTrips++;
+            wrote = true;
+            manager.store().delete(key, user, "invalid");
+        } catch (SessionStoreUnavailableException e) {
+            storeFailure = e;
+            throw e;
+        }
+    }
+
+    /** Why the requested session ended ("expired", "logout", "revoked", "invalid", ...), or null if it did not. */
     public String goneReason() {
         current();
         return goneReason;

@@ -29,6 +29,10 @@ public interface SessionEvents {
     default void attributeQuarantined() {
     }
 
+    /** A stored session whose metadata could not be trusted was ended (reason {@code invalid}). */
+    default void sessionQuarantined() {
+    }
+
     /** Sessions of a user were ended by an administrative action or a limit (revoke, revoke-all, eviction). */
     default void revoked(int count) {
     }

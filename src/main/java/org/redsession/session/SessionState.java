@@ -77,6 +77,51 @@ public final class SessionState {
         set.put(Fields.CREATED, Long.toString(createdAt));
     }
 
+    /** How far in the future a stored creation time may be (clocks of instances differ) before it is impossible. */
+    private static final long MAX_CLOCK_SKEW_MS = 5 * 60_000;
+
+    /**
+     * Why a stored session's metadata cannot be trusted, or null when it can: a missing or unreadable creation time
+     * or deadline, a creation time in the future, a deadline before the creation, or an unreadable last access,
+     * absolute deadline, sign-in time or idle timeout. Such a session is ended, never read as created now (which would
+     * renew its absolute lifetime on every load).
+     */
+    static String damage(Map<String, String> stored, long now) {
+        Long created = parse(stored.get(Fields.CREATED));
+        if (created == null) {
+            return "no readable creation time";
+        }
+        if (created <= 0 || created > now + MAX_CLOCK_SKEW_MS) {
+            return "creation time out of range";
+        }
+        Long deadline = parse(stored.get(Fields.DEADLINE));
+        if (deadline == null) {
+            return "no readable deadline";
+        }
+        if (deadline < created) {
+            return "deadline before creation";
+        }
+        for (String name : new String[] {Fields.LAST_ACCESS, Fields.ABSOLUTE_DEADLINE, Fields.AUTH_TIME}) {
+            String v = stored.get(name);
+            if (v != null && (parse(v) == null || parse(v) <= 0)) {
+                return "unreadable " + name;
+            }
+        }
+        String idle = stored.get(Fields.MAX_INACTIVE);
+        if (idle != null && (parse(idle) == null || Math.abs(parse(idle)) > Integer.MAX_VALUE)) {
+            return "unreadable " + Fields.MAX_INACTIVE;
+        }
+        return null;
+    }
+
+    private static Long parse(String v) {
+        try {
+            return v == null ? null : Long.valueOf(v);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
     private static long longField(Map<String, String> fields, String name, long fallback) {
         try {
             String v = fields.get(name);

@@ -26,7 +26,7 @@ import jakarta.servlet.http.HttpServletResponse;
  * A page request without a valid session is redirected (303) to {@code /login?reason=<why>&next=<path and query>}:
  * {@code reason} is present only when the request's cookie named a session that ended ({@code expired},
  * {@code signedout}, {@code revoked}, {@code evicted}, {@code password_changed}, {@code user_deleted},
- * {@code rotated}, else {@code ended}). When the session store is unreachable a 503 page is served instead.
+ * {@code rotated}, {@code invalid}, else {@code ended}). When the session store is unreachable a 503 page is served instead.
  *
  * <p>Who is signed in comes from the Jakarta Security mechanism, which runs before any filter
  * ({@link HttpServletRequest#getUserPrincipal()}); this filter never touches the session, so a page view alone does
@@ -42,7 +42,7 @@ public class PageFilter extends HttpFilter {
 
     private static final Set<String> PAGES = Set.of("/", "/login", "/account", "/admin");
     private static final Set<String> PASSED_ON_REASONS = Set.of("expired", "revoked", "evicted", "password_changed",
-            "user_deleted", "rotated");
+            "user_deleted", "rotated", "invalid");
     private static final int MAX_NEXT_LENGTH = 2048;
 
     private transient Map<String, byte[]> html;

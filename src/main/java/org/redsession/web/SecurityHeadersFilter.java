@@ -17,8 +17,9 @@ import org.redsession.config.SecuritySettings;
  * a strict Content-Security-Policy without {@code 'unsafe-inline'} (the pages have no inline script or style), no
  * framing, no MIME sniffing, no referrer; and HSTS on every response to a request that came over HTTPS ({@link
  * #isHttps}), never on plain HTTP. Static assets ({@code /css/}, {@code /js/}, the icon) are revalidated on
- * every use ({@code Cache-Control: no-cache}) so a redeployed WAR is picked up at once; pages set
- * {@code no-store} themselves ({@link PageFilter}).
+ * every use ({@code Cache-Control: no-cache}) so a redeployed WAR is picked up at once; every answer under
+ * {@code /api/} gets {@code Cache-Control: no-store} (they carry a user's data or the CSRF token: ASVS V7 / C38); pages
+ * set {@code no-store} themselves ({@link PageFilter}).
  *
  * <p>Ordered in {@code web.xml} right after the session filter. The headers are set before the chain runs, so
  * whatever answers later keeps them (an error written with {@code response.reset()} drops them: only JSON errors do).
@@ -55,8 +56,12 @@ public class SecurityHeadersFilter extends HttpFilter {
         response.setHeader("Cross-Origin-Opener-Policy", "same-origin");
         response.setHeader("Cross-Origin-Resource-Policy", "same-origin");
         response.setHeader("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()");
-        if (isStaticAsset(PageFilter.pathOf(request))) {
+        String path = PageFilter.pathOf(request);
+        if (isStaticAsset(path)) {
             response.setHeader("Cache-Control", "no-cache");
+        } else if (path.startsWith("/api/")) {
+            // Answers of the API carry a user's data or the CSRF token: never stored by a browser or a shared cache.
+            response.setHeader("Cache-Control", "no-store");
         }
         chain.doFilter(request, response);
     }

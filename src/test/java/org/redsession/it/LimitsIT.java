@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.redsession.testsupport.PayaraMicro;
+import org.redsession.testsupport.Poll;
 import org.redsession.testsupport.SuiteRedis;
 import org.redsession.testsupport.TestClient;
 
@@ -35,7 +37,9 @@ class LimitsIT {
     @BeforeAll
     static void start() {
         // Both trust 127.0.0.1 as a proxy, so each test can be a different client through X-Forwarded-For.
+        // c: step-up after 5 s (security.reauth-max-age), so a test can see a sign-in grow too old for admin changes.
         c = PayaraMicro.builder().name("limit-2").env("SESSION_MAX_PER_USER", "2").env("SECURITY_LOGIN_MAX_FAILURES", "3")
+                .env("SECURITY_REAUTH_MAX_AGE", "PT5S")
                 .env("SECURITY_LOGIN_MAX_FAILURES_PER_CLIENT", "6").env("SECURITY_LOGIN_WINDOW", "PT2M")
                 .env("SECURITY_TRUSTED_PROXIES", "127.0.0.1").env("SECURITY_PASSWORD_HASH_ITERATIONS", "10000")
                 .env("SECURITY_SESSION_CREATION_MAX_PER_CLIENT", Integer.toString(NEW_SESSIONS_PER_CLIENT)).start();
@@ -52,6 +56,74 @@ class LimitsIT {
                 p.stop();
             }
         }
+    }
+
+    @Test
+    void adminChanges_needARecentSignIn_andReauthenticationKeepsTheSessionWithANewId() {
+        TestClient admin = new TestClient(c.base());
+        admin.setHeader("X-Forwarded-For", "192.0.2.7");
+        It.loginAdmin(admin);
+        assertEquals(1, admin.post("api/counter").json().getInt("counter"));
+        assertEquals(404, admin.delete("api/admin/users/no-such-user").status(), "a fresh sign-in passes the step-up");
+        // Once the sign-in is older than security.reauth-max-age (5 s here), changes are refused; reads are not.
+        TestClient.Res refused = Poll.until(Duration.ofSeconds(30), "an admin change refused for an old sign-in", () -> {
+            TestClient.Res r = admin.delete("api/admin/users/no-such-user");
+            return r.status() == 404 ? Optional.empty() : Optional.of(r);
+        });
+        It.assertError(refused, 401, "reauthentication_required");
+        It.assertError(admin.postJson("api/admin/users", "{\"username\":\"stepup\",\"password\":\"" + PASSWORD + "\"}"),
+                401, "reauthentication_required");
+        It.assertError(admin.delete("api/admin/users/admin/sessions"), 401, "reauthentication_required");
+        assertEquals(200, admin.get("api/admin/users").status(), "reading needs no step-up");
+        assertEquals(200, admin.get("api/me").status(), "the session itself stays signed in");
+
+        It.assertError(admin.postJson("api/auth/reauthenticate", "{\"password\":\"wrong password\"}"), 401,
+                "invalid_credentials");
+        String before = admin.cookies().get(It.COOKIE);
+        TestClient.Res again = admin.postJson("api/auth/reauthenticate", "{\"password\":\"" + It.ADMIN_PASSWORD + "\"}");
+        assertEquals(200, again.status(), again::toString);
+        assertEquals(It.ADMIN, again.json().getString("username"));
+        admin.setHeader("X-CSRF-Token", again.json().getString("csrfToken"));
+        assertTrue(!before.equals(admin.cookies().get(It.COOKIE)), "the id is renewed");
+        assertEquals(2, admin.post("api/counter").json().getInt("counter"), "the session keeps its data");
+        assertEquals(404, admin.delete("api/admin/users/no-such-user").status(), "the step-up passes again");
+        TestClient old = new TestClient(c.base());
+        old.setCookie(It.COOKIE, before);
+        It.assertError(old.get("api/me"), 401, "session_expired");
+        It.assertError(new TestClient(c.base()).postJson("api/auth/reauthenticate", "{\"password\":\"x\"}"), 401,
+                "not_authenticated");
+    }
+
+    @Test
+    void adminEndsEveryonesSessions_butKeepsTheCurrentOneWithANewId() {
+        List<TestClient> others = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            TestClient user = new TestClient(c.base());
+            user.setHeader("X-Forwarded-For", "198.51.100." + (30 + i));
+            It.login(user, newUser(c), PASSWORD);
+            others.add(user);
+        }
+        TestClient otherAdmin = new TestClient(c.base());
+        otherAdmin.setHeader("X-Forwarded-For", "192.0.2.8");
+        It.loginAdmin(otherAdmin);
+        others.add(otherAdmin);
+        TestClient admin = new TestClient(c.base());
+        admin.setHeader("X-Forwarded-For", "192.0.2.9");
+        It.loginAdmin(admin);
+        String before = admin.cookies().get(It.COOKIE);
+
+        TestClient.Res res = admin.delete("api/admin/sessions");
+        assertEquals(202, res.status(), res::toString);
+        for (TestClient o : others) {
+            // The first refusal says why (it also clears the cookie, so later requests are only not_authenticated).
+            TestClient.Res refused = Poll.until(Duration.ofSeconds(30), "the session refused", () -> {
+                TestClient.Res r = o.get("api/me");
+                return r.status() == 200 ? Optional.empty() : Optional.of(r);
+            });
+            It.assertError(refused, 401, "session_expired");
+        }
+        assertEquals(200, admin.get("api/me").status(), "the caller stays signed in");
+        assertTrue(!before.equals(admin.cookies().get(It.COOKIE)), "with a new id");
     }
 
     private static String newUser(PayaraMicro on) {

@@ -401,6 +401,49 @@ class SessionApiIT {
     }
 
     @Test
+    void everyAnswerOfEveryApiEndpoint_inTheOpenApiDescription_isNoStore() {
+        // Every path and method /openapi describes, called as a signed-in admin: GETs first, then the writes (with
+        // empty or unknown input: 400/404 are answers too), sign-out last.
+        String description = new TestClient(It.local(base)).get("openapi").body();
+        List<String[]> calls = new ArrayList<>();
+        String path = null;
+        for (String line : description.lines().toList()) {
+            java.util.regex.Matcher p = java.util.regex.Pattern.compile("^\\s+(/api/[^:\\s]*):\\s*$").matcher(line);
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("^\\s+(get|post|put|delete|patch):\\s*$").matcher(line);
+            if (p.matches()) {
+                path = p.group(1);
+            } else if (path != null && m.matches()) {
+                calls.add(new String[] {m.group(1).toUpperCase(java.util.Locale.ROOT), path});
+            } else if (!line.startsWith(" ")) {
+                path = null;
+            }
+        }
+        // The calls that end sessions (sign-out, the demo's invalidate, ending everyone's sessions) come last.
+        calls.sort(java.util.Comparator.comparingInt((String[] c) -> c[1].endsWith("/logout") ? 3
+                : c[1].endsWith("/invalidate") ? 2 : c[1].equals("/api/admin/sessions") ? 1 : 0)
+                .thenComparing(c -> !c[0].equals("GET")));
+        assertTrue(calls.size() >= 15, () -> "operations found in /openapi: " + calls.size());
+        It.loginAdmin(client);
+        List<String> cacheable = new ArrayList<>();
+        List<String> unauthenticated = new ArrayList<>();
+        for (String[] call : calls) {
+            String concrete = call[1].replaceAll("\\{[^}]+\\}", "no-such-thing");
+            boolean body = call[0].equals("POST") || call[0].equals("PUT");
+            TestClient.Res res = client.send(call[0], concrete.substring(1), body ? "application/json" : null,
+                    body ? "{}".getBytes(StandardCharsets.UTF_8) : null);
+            if (res.status() == 401) {
+                unauthenticated.add(call[0] + " " + concrete + " -> " + res.body());
+            }
+            String cacheControl = res.header("Cache-Control").orElse("");
+            if (!cacheControl.contains("no-store")) {
+                cacheable.add(call[0] + " " + concrete + " -> " + res.status() + " Cache-Control: " + cacheControl);
+            }
+        }
+        assertEquals(List.of(), cacheable, "API answers a shared cache or the browser may store");
+        assertTrue(unauthenticated.size() <= 1, () -> "the calls ran as the signed-in admin (but the last): " + unauthenticated);
+    }
+
+    @Test
     void openapi_describesEveryEndpoint() throws Exception {
         TestClient.Res res = new TestClient(It.local(base)).get("openapi");
         assertEquals(200, res.status(), res::toString);

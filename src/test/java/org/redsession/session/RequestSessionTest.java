@@ -112,6 +112,27 @@ class RequestSessionTest {
     // ---- the session-creation limit ---------------------------------------------------------------------------
 
     @Test
+    void damagedMetadata_isRecognised_soTheSessionIsEndedNotReadAsNew() {
+        long now = 1_800_000_000_000L;
+        Map<String, String> sound = Map.of(Fields.CREATED, Long.toString(now - 60_000), Fields.DEADLINE,
+                Long.toString(now + 60_000), Fields.AUTH_TIME, Long.toString(now - 60_000), Fields.MAX_INACTIVE, "1800");
+        assertNull(SessionState.damage(sound, now));
+        for (Map.Entry<String, String> damage : List.of(Map.entry(Fields.CREATED, "x"), Map.entry(Fields.CREATED, "0"),
+                Map.entry(Fields.CREATED, Long.toString(now + 3_600_000)), Map.entry(Fields.DEADLINE, "soon"),
+                Map.entry(Fields.DEADLINE, Long.toString(now - 120_000)), Map.entry(Fields.AUTH_TIME, "-"),
+                Map.entry(Fields.LAST_ACCESS, "-1"), Map.entry(Fields.MAX_INACTIVE, "forever"))) {
+            Map<String, String> stored = new HashMap<>(sound);
+            stored.put(damage.getKey(), damage.getValue());
+            assertNotNull(SessionState.damage(stored, now), damage::toString);
+        }
+        for (String missing : List.of(Fields.CREATED, Fields.DEADLINE)) {
+            Map<String, String> stored = new HashMap<>(sound);
+            stored.remove(missing);
+            assertNotNull(SessionState.damage(stored, now), missing);
+        }
+    }
+
+    @Test
     void anAnonymousSession_isCreatedInItsClientsSlot_andCountedAgainstTheClient() {
         ClientRef client = ids.clientRef("203.0.113.7");
         RequestSession rs = request();
@@ -1362,7 +1383,16 @@ class RequestSessionTest {
             if (h != null && !h.isEmpty()) {
                 String user = h.get(Fields.USER);
                 String revoked = user == null ? null : revokedReason(key.tag(), user, loginTime(h));
-                return revoked != null ? Loaded.gone(revoked) : Loaded.found(h);
+                if (revoked != null) {
+                    return Loaded.gone(revoked);
+                }
+                // As load.lua returns it: with the deadline save.lua writes into the hash (#e).
+                Map<String, String> stored = new HashMap<>(h);
+                Long deadline = deadlines.get(key);
+                if (deadline != null) {
+                    stored.put(Fields.DEADLINE, Long.toString(deadline));
+                }
+                return Loaded.found(stored);
             }
             return Loaded.gone(tombstones.get(key));
         }

@@ -21,11 +21,19 @@ import java.util.concurrent.TimeUnit;
  * Counts the commands clients send to a Redis while an action runs, using {@code MONITOR}: commands that Lua scripts
  * run inside Redis are told apart ({@code [0 lua]}), so the count is the number of commands on the wire, i.e. round
  * trips for an application that sends one command per round trip. Housekeeping commands (PING, INFO, ECHO, CLIENT,
- * HELLO, SELECT, AUTH, SCRIPT) are left out.
+ * HELLO, SELECT, AUTH, SCRIPT) and the background reads of the signed-in counts are left out.
  */
 public final class RedisMonitor implements AutoCloseable {
     private static final Set<String> HOUSEKEEPING = Set.of("ping", "info", "echo", "client", "hello", "select", "auth",
             "script", "monitor", "readonly");
+
+    /**
+     * Reads of the 16 cluster-wide counts of signed-in sessions ({@code GET rs:x:{xN}:n}), sent in the background by
+     * the {@code sessions_active} gauge (for {@code /metrics} and the admin page's history, sampled every 10 s), never
+     * by a request that uses a session: left out, as housekeeping, so they cannot land in a measured window.
+     */
+    private static final java.util.regex.Pattern COUNT_READ =
+            java.util.regex.Pattern.compile("\\] \"GET\" \"[^\"]*:x:\\{x\\d+\\}:n\"$");
 
     /** One command seen by MONITOR. */
     public record Command(String name, boolean fromScript, String line) {
@@ -113,7 +121,7 @@ public final class RedisMonitor implements AutoCloseable {
         boolean lua = line.substring(bracket, close).contains("lua");
         int endQuote = line.indexOf('"', quote + 1);
         String name = line.substring(quote + 1, endQuote < 0 ? line.length() : endQuote).toLowerCase(Locale.ROOT);
-        if (HOUSEKEEPING.contains(name)) {
+        if (HOUSEKEEPING.contains(name) || COUNT_READ.matcher(line).find()) {
             return java.util.Optional.empty();
         }
         return java.util.Optional.of(new Command(name, lua, line));

@@ -3,7 +3,7 @@ package org.redsession.api.error;
 /**
  * The body of every error response: {@code {"error": "<code>", "message": "<text>"}}, plus {@code "reason"} on
  * 401 {@code session_expired} (why the session ended: expired, logout, revoked, evicted, password_changed,
- * user_deleted, rotated).
+ * user_deleted, rotated, invalid).
  *
  * @param error   stable machine-readable code, e.g. {@code session_expired}
  * @param message sentence for people

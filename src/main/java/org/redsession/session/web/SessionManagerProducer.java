@@ -72,6 +72,11 @@ public class SessionManagerProducer {
             }
 
             @Override
+            public void sessionQuarantined() {
+                metrics.sessionQuarantined();
+            }
+
+            @Override
             public void creationRefused() {
                 metrics.creationRefused();
             }

@@ -14,11 +14,14 @@ import org.redsession.testsupport.TestClient;
 
 /**
  * Graceful expiry in a real browser, on a Payara Micro with a 20 s idle timeout. The pages show the "Stay signed in"
- * warning min(60 s, idle / 2) before the idle deadline, so here 10 s after the last refresh.
+ * warning min(60 s, idle / 2) before the idle deadline, so here 10 s after the last refresh. And the step-up: with
+ * {@code security.reauth-max-age} of 5 s, "Sign out everywhere else" on an older sign-in asks for the password again.
  */
 class BrowserExpiryIT {
     static final Duration IDLE = Duration.ofSeconds(20);
     static final Duration WARNING_LEAD = Duration.ofSeconds(10);
+    /** security.reauth-max-age here: sensitive actions need a sign-in at most this old. */
+    static final Duration REAUTH = Duration.ofSeconds(5);
 
     static PayaraMicro instance;
     Browser browser;
@@ -27,6 +30,7 @@ class BrowserExpiryIT {
     static void start() {
         instance = PayaraMicro.builder().name("ui-short-idle")
                 .env("SESSION_IDLE_TIMEOUT", "PT" + IDLE.toSeconds() + "S")
+                .env("SECURITY_REAUTH_MAX_AGE", "PT" + REAUTH.toSeconds() + "S")
                 .start();
     }
 
@@ -92,6 +96,39 @@ class BrowserExpiryIT {
         assertEquals(303, page.status(), page::toString);
         assertEquals("/login?reason=expired&next=%2Fadmin", page.header("Location").orElse(null));
 
+        browser.assertNoConsoleErrors(Browser::apiUnauthorized);
+    }
+
+    @Test
+    void signOutEverywhereElse_withAnOldSignIn_asksForThePasswordAgain_thenDoesIt() {
+        String user = Ui.createUser(Ui.admin(instance), Ui.uniqueName("hugo"), Ui.PASSWORD);
+        TestClient otherDevice = new TestClient(instance.base());
+        Ui.login(otherDevice, user, Ui.PASSWORD);
+
+        browser = new Browser(Ui.browserBase(instance));
+        browser.go("/account");
+        browser.signIn(user, Ui.PASSWORD);
+        browser.waitForPage("/account");
+        browser.waitUntil("signed in", d -> user.equals(browser.text("s-username")));
+        long signedIn = System.nanoTime();
+        // Wait for the sign-in to grow older than REAUTH (the idle warning comes only 10 s after the last refresh).
+        browser.waitUntil(REAUTH.multipliedBy(3), "the sign-in is older than security.reauth-max-age",
+                d -> System.nanoTime() - signedIn > REAUTH.plusSeconds(1).toNanos());
+        browser.click("sign-out-others");
+        browser.waitUntil("the password is asked for", d -> browser.visible("reauth-dialog"));
+
+        browser.type("reauth-password", "not the password");
+        browser.click("reauth-ok");
+        browser.waitUntil("a wrong password is said", d -> "Wrong password. Try again.".equals(browser.text("reauth-status")));
+        assertTrue(browser.visible("reauth-dialog"), "the dialog stays open");
+        browser.type("reauth-password", Ui.PASSWORD);
+        browser.click("reauth-ok");
+        browser.waitUntil("the dialog closes", d -> !browser.visible("reauth-dialog"));
+        browser.waitUntil("the action ran after the step-up",
+                d -> "All your other devices were signed out.".equals(browser.text("sessions-status")));
+        TestClient.Res other = otherDevice.get("api/me");
+        assertEquals(401, other.status(), () -> "the other device is signed out: " + other);
+        assertEquals(user, browser.text("s-username"), "this browser stays signed in");
         browser.assertNoConsoleErrors(Browser::apiUnauthorized);
     }
 

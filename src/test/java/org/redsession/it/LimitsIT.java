@@ -114,6 +114,7 @@ class LimitsIT {
 
         TestClient.Res res = admin.delete("api/admin/sessions");
         assertEquals(202, res.status(), res::toString);
+        assertEquals("no-store", res.header("Cache-Control").orElse(""), res::toString);
         for (TestClient o : others) {
             // The first refusal says why (it also clears the cookie, so later requests are only not_authenticated).
             TestClient.Res refused = Poll.until(Duration.ofSeconds(30), "the session refused", () -> {

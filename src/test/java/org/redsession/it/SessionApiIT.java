@@ -418,10 +418,12 @@ class SessionApiIT {
                 path = null;
             }
         }
-        // The calls that end sessions (sign-out, the demo's invalidate, ending everyone's sessions) come last.
-        calls.sort(java.util.Comparator.comparingInt((String[] c) -> c[1].endsWith("/logout") ? 3
-                : c[1].endsWith("/invalidate") ? 2 : c[1].equals("/api/admin/sessions") ? 1 : 0)
-                .thenComparing(c -> !c[0].equals("GET")));
+        // The calls that end the session (the demo's invalidate, sign-out) come last.
+        // Ending everyone's sessions is left out: in this suite's shared Redis its background pass over every user would
+        // still run during the next tests (LimitsIT checks its answer on a Redis of its own).
+        calls.removeIf(c -> c[1].equals("/api/admin/sessions"));
+        calls.sort(java.util.Comparator.comparingInt((String[] c) -> c[1].endsWith("/logout") ? 2
+                : c[1].endsWith("/invalidate") ? 1 : 0).thenComparing(c -> !c[0].equals("GET")));
         assertTrue(calls.size() >= 15, () -> "operations found in /openapi: " + calls.size());
         It.loginAdmin(client);
         List<String> cacheable = new ArrayList<>();

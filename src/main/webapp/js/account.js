@@ -1,6 +1,7 @@
 // The account page: this session's facts and countdowns, the user's devices, password change.
 
 import { api } from './api.js';
+import { showActivity } from './activity.js';
 import { askForPasswordWhenNeeded } from './reauth.js';
 import { SessionKeeper } from './session.js';
 import { $, cell, el, say, setTime, clock, spokenDuration, deviceName, listOf, busy, ready, timeElement } from './ui.js';
@@ -75,6 +76,10 @@ function sessionRow(session) {
     cell('td', 'Action', { class: 'cell-action' }, action));
 }
 
+async function loadActivity() {
+  await showActivity('/api/me/activity', { body: $('activity-body'), status: $('activity-status'), more: $('activity-more') });
+}
+
 async function revoke(id, button) {
   const status = $('sessions-status');
   try {
@@ -84,6 +89,7 @@ async function revoke(id, button) {
     say(status, e.status === 404 ? 'That session had already ended.' : e.message, e.status === 404 ? 'info' : 'error');
   }
   await loadSessions();
+  await loadActivity();
   await activity();
   $('refresh-sessions').focus();
 }
@@ -98,6 +104,7 @@ async function signOutOthers() {
     say(status, e.message, 'error');
   }
   await loadSessions();
+  await loadActivity();
   await activity();
 }
 
@@ -130,6 +137,7 @@ async function changePassword(event) {
     say(ok, 'Your password was changed. Your other devices were signed out.', 'success');
     await activity();
     await loadSessions();
+    await loadActivity();
   } catch (e) {
     const field = e.status === 400 ? fresh : current;
     field.setAttribute('aria-invalid', 'true');
@@ -143,6 +151,7 @@ async function main() {
     say($('sessions-status'), '');
     await busy(event.currentTarget, async () => {
       await loadSessions();
+      await loadActivity();
       await activity();
     });
   });
@@ -152,6 +161,7 @@ async function main() {
     askForPasswordWhenNeeded();
     await keeper.start();
     await loadSessions();
+    await loadActivity();
   } catch (e) {
     say($('page-status'), e.message, 'error');
   } finally {

@@ -1,7 +1,8 @@
 // The admin page: live statistics (with charts of the last 15 minutes), users (one page at a time, search by name
-// prefix; create, delete), one user's sessions (list, sign out all).
+// prefix; create, delete), one user's sessions (list, sign out all) and recent activity.
 
 import { api } from './api.js';
+import { showActivity } from './activity.js';
 import { renderChart } from './charts.js';
 import { askForPasswordWhenNeeded } from './reauth.js';
 import { SessionKeeper } from './session.js';
@@ -467,8 +468,14 @@ async function showSessions(name) {
   $('user-sessions').hidden = false;
   say($('user-sessions-status'), '');
   await loadUserSessions();
+  await loadUserActivity();
   $('user-sessions-title').focus();
   await activity();
+}
+
+async function loadUserActivity() {
+  await showActivity(`/api/admin/users/${encodeURIComponent(selectedUser)}/activity`,
+    { body: $('user-activity-body'), status: $('user-activity-status'), more: $('user-activity-more') }, { admin: true });
 }
 
 async function loadUserSessions() {
@@ -508,6 +515,7 @@ async function revokeUserSessions() {
     say($('user-sessions-status'), e.message, 'error');
   }
   await loadUserSessions();
+  await loadUserActivity();
   await activity();
 }
 

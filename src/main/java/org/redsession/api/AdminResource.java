@@ -43,6 +43,7 @@ import org.redsession.api.error.ApiException;
 import org.redsession.metrics.StatsHistory;
 import org.redsession.security.SessionAccess;
 import org.redsession.security.SessionAdministration;
+import org.redsession.session.AuditEvent;
 
 /**
  * Administration of users and their sessions; administrators only. Changes (creating or deleting a user, ending a
@@ -80,9 +81,6 @@ public class AdminResource {
     public record UserPage(List<UserView> users, String next) {
     }
 
-    /** Longest page of users. */
-    static final int MAX_PAGE = 200;
-
     /**
      * {@code GET /api/admin/users?limit=N&cursor=C&prefix=P}: one page of users by name ({@code limit} 1-200, default
      * 50; {@code prefix} filters names; {@code next} goes back as {@code cursor}).
@@ -97,15 +95,7 @@ public class AdminResource {
     @Path("users")
     public UserPage users(@QueryParam("limit") @DefaultValue("50") String limit, @QueryParam("cursor") String cursor,
             @QueryParam("prefix") @DefaultValue("") String prefix) {
-        int n;
-        try {
-            n = Integer.parseInt(limit);
-        } catch (NumberFormatException e) {
-            n = -1;
-        }
-        if (n < 1 || n > MAX_PAGE) {
-            throw new ApiException(400, "invalid_request", "'limit' must be a whole number from 1 to " + MAX_PAGE + ".");
-        }
+        int n = Paging.limit(limit);
         if (!NAME_PART.matcher(prefix).matches()) {
             throw new ApiException(400, "invalid_request", "'prefix' may hold at most 64 of the characters of a user name.");
         }
@@ -174,7 +164,7 @@ public class AdminResource {
     @Path("users/{username}")
     public Response delete(@Context HttpServletRequest request, @PathParam("username") String username) {
         access.requireRecentSignIn(request);
-        if (!admin.deleteUser(username)) {
+        if (!admin.deleteUser(username, caller(request))) {
             throw new ApiException(404, "not_found", "No such user.");
         }
         return Response.noContent().build();
@@ -192,6 +182,24 @@ public class AdminResource {
         return admin.sessionsOf(username).stream().map(s -> MeResource.SessionView.of(s, false)).toList();
     }
 
+    @Operation(summary = "A user's recent sign-ins, sign-outs and session endings, newest first (one page: limit 1-200, "
+            + "default 50; pass next back as cursor); kept after the user is deleted, until they age out")
+    @APIResponse(responseCode = "200", description = "One page of events and the cursor of the next (null on the last)")
+    @APIResponse(responseCode = "400", ref = "BadRequest")
+    @APIResponse(responseCode = "404", ref = "NotFound")
+    @APIResponse(responseCode = "401", ref = "Unauthenticated")
+    @APIResponse(responseCode = "403", ref = "Forbidden")
+    @GET
+    @Path("users/{username}/activity")
+    public Activity.Page activity(@Context HttpServletRequest request, @PathParam("username") String username,
+            @QueryParam("limit") @DefaultValue("50") String limit, @QueryParam("cursor") String cursor) {
+        List<AuditEvent> events = admin.activity(username);
+        if (events.isEmpty()) {
+            existing(username); // no trail: 404 unless the user exists (a deleted user's trail stays readable)
+        }
+        return Activity.page(events, limit, cursor, access.currentHandle(request), true);
+    }
+
     @Operation(summary = "Ends every session of a user at once")
     @APIResponse(responseCode = "204", description = "Done")
     @APIResponse(responseCode = "404", ref = "NotFound")
@@ -203,7 +211,7 @@ public class AdminResource {
     public Response revokeAll(@Context HttpServletRequest request, @PathParam("username") String username) {
         access.requireRecentSignIn(request);
         existing(username);
-        admin.revokeAll(username);
+        admin.revokeAll(username, caller(request));
         return Response.noContent().build();
     }
 
@@ -242,6 +250,10 @@ public class AdminResource {
     @Path("stats/history")
     public StatsHistory.History history() {
         return history.history();
+    }
+
+    private String caller(HttpServletRequest request) {
+        return access.identity(request).map(i -> i.username()).orElse(null);
     }
 
     private void existing(String username) {

@@ -1,5 +1,6 @@
 package org.redsession.api;
 
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 
@@ -75,9 +76,21 @@ public class AuthResource {
 
     /** Answered asynchronously: the HTTP thread is free while the password is hashed ({@code PasswordHashing}). */
     private CompletionStage<LoginResponse> login(HttpServletRequest request, String username, String password) {
-        return sessions.login(request, username, password).thenApply(signedIn -> signedIn
+        return answer(sessions.login(request, username, password), "Wrong user name or password.");
+    }
+
+    /** A sign-in's answer: the signed-in caller, or 401 {@code invalid_credentials} with {@code wrong}. */
+    private static CompletionStage<LoginResponse> answer(CompletionStage<Optional<SessionAccess.SignedIn>> signIn,
+            String wrong) {
+        return signIn.thenApply(signedIn -> signedIn
                 .map(s -> new LoginResponse(s.username(), s.roles(), s.csrfToken()))
-                .orElseThrow(() -> new ApiException(401, "invalid_credentials", "Wrong user name or password.")));
+                .orElseThrow(() -> new ApiException(401, "invalid_credentials", wrong)));
+    }
+
+    /** The 401 for a caller without a live signed-in session: why (expired and its reason, or not signed in). */
+    private ApiException unauthenticated(HttpServletRequest request) {
+        SessionAccess.Problem p = sessions.unauthenticated(request);
+        return new ApiException(401, p.code(), p.message(), p.reason());
     }
 
     /**
@@ -99,12 +112,9 @@ public class AuthResource {
     public CompletionStage<LoginResponse> reauthenticate(@Context HttpServletRequest request, String body) {
         String password = Json.requiredString(Json.object(body), "password");
         if (sessions.identity(request).isEmpty()) {
-            SessionAccess.Problem p = sessions.unauthenticated(request);
-            throw new ApiException(401, p.code(), p.message(), p.reason());
+            throw unauthenticated(request);
         }
-        return sessions.reauthenticate(request, password).thenApply(signedIn -> signedIn
-                .map(s -> new LoginResponse(s.username(), s.roles(), s.csrfToken()))
-                .orElseThrow(() -> new ApiException(401, "invalid_credentials", "Wrong password.")));
+        return answer(sessions.reauthenticate(request, password), "Wrong password.");
     }
 
     /** {@code POST /api/auth/logout}: ends the session; the cookie is expired. */
@@ -118,8 +128,7 @@ public class AuthResource {
     @Path("logout")
     public Response logout(@Context HttpServletRequest request) {
         if (!sessions.logout(request)) {
-            SessionAccess.Problem p = sessions.unauthenticated(request);
-            throw new ApiException(401, p.code(), p.message(), p.reason());
+            throw unauthenticated(request);
         }
         return Response.noContent().build();
     }

@@ -11,6 +11,7 @@ import jakarta.json.JsonObject;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -79,6 +80,19 @@ public class MeResource {
     @Path("sessions")
     public List<SessionView> list(@Context HttpServletRequest request) {
         return sessions.mySessions(request).stream().map(m -> SessionView.of(m.session(), m.current())).toList();
+    }
+
+    /** {@code GET /api/me/activity?limit=N&cursor=C}: the caller's recent security events, newest first. */
+    @Operation(summary = "The caller's recent sign-ins, sign-outs and session endings, newest first (one page: limit "
+            + "1-200, default 50; pass next back as cursor); session is an opaque handle, never the session id")
+    @APIResponse(responseCode = "200", description = "One page of events and the cursor of the next (null on the last)")
+    @APIResponse(responseCode = "400", ref = "BadRequest")
+    @APIResponse(responseCode = "401", ref = "Unauthenticated")
+    @GET
+    @Path("activity")
+    public Activity.Page activity(@Context HttpServletRequest request,
+            @QueryParam("limit") @DefaultValue("50") String limit, @QueryParam("cursor") String cursor) {
+        return Activity.page(sessions.myActivity(request), limit, cursor, sessions.currentHandle(request), false);
     }
 
     /** {@code DELETE /api/me/sessions/{id}}: signs that device out; 404 when it is not one of the caller's sessions. */

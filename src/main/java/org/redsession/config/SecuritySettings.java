@@ -11,7 +11,7 @@ import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.Config;
 
 /**
- * Sign-in throttling, the session-creation limit and proxy trust; read once from MicroProfile Config and validated at start-up.
+ * Sign-in throttling, the session-creation limit, proxy trust, step-up and the audit trail's bounds; read once from MicroProfile Config and validated at start-up.
  */
 @ApplicationScoped
 public class SecuritySettings {
@@ -28,6 +28,8 @@ public class SecuritySettings {
     private Duration newSessionWindow;
     private String strictTransportSecurity;
     private Duration reauthMaxAge;
+    private int auditMaxEvents;
+    private Duration auditMaxAge;
 
     @PostConstruct
     void read() {
@@ -56,6 +58,8 @@ public class SecuritySettings {
         String reauth = s.string("security.reauth-max-age", "PT15M");
         reauthMaxAge = "0".equals(reauth.trim()) ? Duration.ZERO
                 : s.duration("security.reauth-max-age", "PT15M", Duration.ZERO, Duration.ofDays(1));
+        auditMaxEvents = s.integer("security.audit.max-events", 50, 0, 1000);
+        auditMaxAge = s.duration("security.audit.max-age", "P30D", Duration.ofMinutes(1), Duration.ofDays(400));
         strictTransportSecurity = "max-age=" + hstsMaxAge.toSeconds() + (includeSubDomains ? "; includeSubDomains" : "")
                 + (preload ? "; preload" : "");
     }
@@ -74,6 +78,19 @@ public class SecuritySettings {
      */
     public Duration reauthMaxAge() {
         return reauthMaxAge;
+    }
+
+    /**
+     * Events each user's audit trail keeps in Redis (the newest; older ones are dropped as new ones come). 0: no trail
+     * in Redis (the server log still gets every event).
+     */
+    public int auditMaxEvents() {
+        return auditMaxEvents;
+    }
+
+    /** How long a user's audit trail keeps an event (the trail key expires this long after its last event). */
+    public Duration auditMaxAge() {
+        return auditMaxAge;
     }
 
     /** Failed sign-ins of one account within the window before further attempts get 429. */

@@ -23,6 +23,7 @@ import org.redsession.account.AccountService;
 import org.redsession.account.PasswordHashing;
 import org.redsession.config.SecuritySettings;
 import org.redsession.metrics.SessionMetrics;
+import org.redsession.session.AuditEvent;
 import org.redsession.session.RequestSession;
 import org.redsession.session.SessionSummary;
 import org.redsession.session.SessionIdentity;
@@ -101,6 +102,7 @@ public class SessionAccess {
             if (result.getStatus() != CredentialValidationResult.Status.VALID) {
                 attempts.failed(username, clientBucket);
                 metrics.loginFailed();
+                recordFailure(username, client, userAgent);
                 return Optional.empty();
             }
             if (check.accountFailures() > 0) {
@@ -112,6 +114,27 @@ public class SessionAccess {
             SessionState signedIn = session.login(name, roles, client, userAgent);
             return Optional.of(new SignedIn(name, roles, signedIn.csrfToken()));
         });
+    }
+
+    /** The audit trail's record of a failed sign-in: best effort, it never changes the answer. */
+    private void recordFailure(String username, String client, String userAgent) {
+        try {
+            sessions.recordFailedSignIn(username, client, userAgent);
+        } catch (RuntimeException e) {
+            java.util.logging.Logger.getLogger(SessionAccess.class.getName())
+                    .warning(() -> "A failed sign-in could not be recorded in the audit trail: " + e.getMessage());
+        }
+    }
+
+    /** The caller's audit trail, newest first; empty when not signed in. */
+    public List<AuditEvent> myActivity(HttpServletRequest request) {
+        return of(request).identity().map(i -> sessions.activity(i.username())).orElse(List.of());
+    }
+
+    /** The handle of the caller's session, or null. */
+    public String currentHandle(HttpServletRequest request) {
+        SessionState s = of(request).current();
+        return s == null ? null : SessionManager.handleOf(s.key());
     }
 
     /**

@@ -15,6 +15,7 @@ import jakarta.inject.Inject;
 import org.redsession.account.AccountService;
 import org.redsession.account.User;
 import org.redsession.account.UserRepository;
+import org.redsession.session.AuditEvent;
 import org.redsession.session.SessionManager;
 import org.redsession.session.SessionSummary;
 
@@ -54,22 +55,35 @@ public class SessionAdministration {
         return accounts.create(username, password, roles);
     }
 
-    /** Deletes the user and ends all their sessions. @return false if there was no such user */
-    public boolean deleteUser(String username) {
+    /**
+     * Deletes the user and ends all their sessions. @return false if there was no such user
+     *
+     * @param actor the administrator, recorded in the user's audit trail
+     */
+    public boolean deleteUser(String username, String actor) {
         boolean existed = accounts.delete(username);
         if (existed) {
-            sessions.revokeAll(username, "user_deleted");
+            sessions.revokeAll(username, "user_deleted", actor);
         }
         return existed;
+    }
+
+    /** A user's audit trail, newest first (kept after the account is deleted, until it ages out). */
+    public List<AuditEvent> activity(String username) {
+        return sessions.activity(username);
     }
 
     public List<SessionSummary> sessionsOf(String username) {
         return sessions.sessionsOf(username);
     }
 
-    /** Ends every session of the user. @return the number of indexed sessions deleted */
-    public int revokeAll(String username) {
-        return sessions.revokeAll(username, "revoked");
+    /**
+     * Ends every session of the user. @return the number of indexed sessions deleted
+     *
+     * @param actor the administrator, recorded in the user's audit trail
+     */
+    public int revokeAll(String username, String actor) {
+        return sessions.revokeAll(username, "revoked", actor);
     }
 
     /**
@@ -89,7 +103,7 @@ public class SessionAdministration {
                 UserRepository.Page page = accounts.page(PAGE, after, "");
                 for (User u : page.users()) {
                     if (!u.username().equals(except)) {
-                        sessions.revokeAll(u.username(), "revoked");
+                        sessions.revokeAll(u.username(), "revoked", except);
                         users++;
                     }
                 }

@@ -61,6 +61,8 @@ public final class RequestSession {
     private SessionEvents listener = SessionEvents.NONE;
     private Supplier<String> clientAddress;
     private ClientRef creator;
+    /** The audit event the next write of the session records (a sign-in, a rotation), or null. */
+    private AuditEvent pendingAudit;
 
     RequestSession(SessionManager manager, String requestedId, boolean cookieRejected, long now) {
         this.manager = manager;
@@ -174,7 +176,9 @@ public final class RequestSession {
         try {
             roundTrips++;
             wrote = true;
-            manager.store().delete(key, user, "invalid");
+            manager.store().delete(key, user, "invalid", user == null ? null
+                    : AuditEvent.of(now, AuditEvent.ENDED, user.username(), SessionManager.handleOf(key), "invalid",
+                            "system"));
         } catch (SessionStoreUnavailableException e) {
             storeFailure = e;
             throw e;
@@ -231,6 +235,8 @@ public final class RequestSession {
         String newId = manager.ids().rotate(oldId);
         s.rotate(newId, manager.ids().keyOf(newId));
         cookieMustChange = true;
+        s.identity().ifPresent(i -> pendingAudit = AuditEvent.of(now, AuditEvent.ROTATED, i.username(),
+                SessionManager.handleOf(s.key()), null, null));
         listener.idChanged(s, oldId);
         manager.events().idChanged(s, oldId);
         return newId;
@@ -274,7 +280,8 @@ public final class RequestSession {
         }
         signIn(identity.username(), identity.roles(), null, null, now, true);
         UserRef user = manager.ids().userRef(identity.username());
-        int revoked = manager.store().revokeAll(user, now, reason, current().key().hash());
+        int revoked = manager.store().revokeAll(user, now, reason, current().key().hash(),
+                AuditEvent.of(now, AuditEvent.ALL_REVOKED, identity.username(), null, reason, null));
         manager.events().revoked(revoked);
         return revoked;
     }
@@ -287,6 +294,7 @@ public final class RequestSession {
             boolean keepCsrfToken) {
         UserRef user = manager.ids().userRef(username);
         SessionState s = current();
+        boolean again = s != null && s.identity().map(i -> i.username().equals(username)).orElse(false);
         if (s != null && s.identity().map(i -> !i.username().equals(username)).orElse(false)) {
             // Another user signs in on this browser: nothing of the previous user's session is carried over.
             invalidate("logout");
@@ -310,6 +318,11 @@ public final class RequestSession {
         s.setIdentity(new SessionIdentity(username, roles), keepCsrfToken, authTime);
         s.setClient(ipAddress, userAgent);
         s.markAccessed();
+        // A sign-in is recorded with the device it came from; ending the other sessions (keepCsrfToken) is recorded
+        // by the revocation itself.
+        pendingAudit = keepCsrfToken ? null
+                : AuditEvent.of(authTime, again ? AuditEvent.REAUTHENTICATED : AuditEvent.SIGN_IN, username,
+                        SessionManager.handleOf(s.key()), null, null).from(ipAddress, userAgent);
         write(s);
         return s;
     }
@@ -328,7 +341,9 @@ public final class RequestSession {
             UserRef user = s.identity().map(i -> manager.ids().userRef(i.username())).orElse(null);
             roundTrips++;
             wrote = true;
-            manager.store().delete(stored, user, reason);
+            manager.store().delete(stored, user, reason, user == null ? null
+                    : AuditEvent.of(manager.clockMillis(), "logout".equals(reason) ? AuditEvent.SIGN_OUT
+                            : AuditEvent.ENDED, user.username(), SessionManager.handleOf(stored), reason, null));
         }
         s.markInvalidated();
         cookieMustChange = true;
@@ -409,6 +424,11 @@ public final class RequestSession {
         if (creator != null && w.get().createsAnonymousSession() && creator.tag().equals(w.get().key().tag())) {
             w = Optional.of(w.get().withCreator(creator));
         }
+        if (pendingAudit != null && w.get().user() != null) {
+            // The rotation's or sign-in's handle is the key this write stores.
+            w = Optional.of(w.get().withAudit(pendingAudit.withHandle(SessionManager.handleOf(w.get().key()))));
+        }
+        pendingAudit = null;
         boolean created = w.get().create() && w.get().retiredKey() == null;
         long start = System.nanoTime();
         roundTrips++;

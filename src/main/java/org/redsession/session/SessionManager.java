@@ -51,10 +51,12 @@ public final class SessionManager {
             id = ids.verify(cookieValues.get(0)).orElse(null);
             rejected = id == null;
         }
+        long now = clock.millis();
         if (rejected) {
             events.cookieRejected();
+            AuditLog.cookieRejected(now);
         }
-        return new RequestSession(this, id, rejected, clock.millis());
+        return new RequestSession(this, id, rejected, now);
     }
 
     /**
@@ -109,10 +111,20 @@ public final class SessionManager {
      * @return false when the handle does not name a live session of that user
      */
     public boolean revoke(String username, String handle, String reason) {
+        return revoke(username, handle, reason, null);
+    }
+
+    /**
+     * Like {@link #revoke(String, String, String)}, recorded in the user's audit trail with who did it.
+     *
+     * @param actor the administrator who ends it, or null when it is the user
+     */
+    public boolean revoke(String username, String handle, String reason, String actor) {
         if (handle == null || !handle.matches("[A-Za-z0-9_-]{16}")) {
             return false;
         }
-        boolean done = store.revoke(ids.userRef(username), handle, reason);
+        boolean done = store.revoke(ids.userRef(username), handle, reason,
+                AuditEvent.of(clock.millis(), AuditEvent.REVOKED, username, handle, reason, actor));
         if (done) {
             events.revoked(1);
         }
@@ -121,9 +133,37 @@ public final class SessionManager {
 
     /** Ends every session of a user at once (also sessions the index missed). @return sessions deleted */
     public int revokeAll(String username, String reason) {
-        int n = store.revokeAll(ids.userRef(username), clock.millis(), reason, null);
+        return revokeAll(username, reason, null);
+    }
+
+    /**
+     * Like {@link #revokeAll(String, String)}, recorded in the user's audit trail with who did it.
+     *
+     * @param actor the administrator who ends them, or null when it is the user
+     */
+    public int revokeAll(String username, String reason, String actor) {
+        long now = clock.millis();
+        int n = store.revokeAll(ids.userRef(username), now, reason, null,
+                AuditEvent.of(now, AuditEvent.ALL_REVOKED, username, null, reason, actor));
         events.revoked(n);
         return n;
+    }
+
+    /**
+     * Records a failed sign-in in the account's audit trail (only if the account exists).
+     *
+     * @param address the client's address, may be null
+     * @param userAgent the client's User-Agent, may be null
+     */
+    public void recordFailedSignIn(String username, String address, String userAgent) {
+        store.recordFailedSignIn(ids.userRef(username),
+                AuditEvent.of(clock.millis(), AuditEvent.SIGN_IN_FAILED, username, null, null, null)
+                        .from(address, userAgent));
+    }
+
+    /** The user's audit trail, newest first (bounded by the store's count and age limits). */
+    public List<AuditEvent> activity(String username) {
+        return store.activity(ids.userRef(username));
     }
 
     /** The number of signed-in sessions of all users (a fixed number of store reads, whatever the number of users). */

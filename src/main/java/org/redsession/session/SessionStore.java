@@ -58,6 +58,14 @@ public interface SessionStore {
      */
     boolean delete(SessionKey key, UserRef user, String reason);
 
+    /**
+     * Like {@link #delete(SessionKey, UserRef, String)}, recording {@code audit} in the user's audit trail in the same
+     * round trip when the session existed (null: nothing recorded).
+     */
+    default boolean delete(SessionKey key, UserRef user, String reason, AuditEvent audit) {
+        return delete(key, user, reason);
+    }
+
     /** The live sessions of a user, from the user's index (never a scan), stale entries pruned. */
     List<SessionSummary> sessionsOf(UserRef user);
 
@@ -68,6 +76,11 @@ public interface SessionStore {
      */
     boolean revoke(UserRef user, String handle, String reason);
 
+    /** Like {@link #revoke(UserRef, String, String)}, recording {@code audit} in the same round trip when it ended one. */
+    default boolean revoke(UserRef user, String handle, String reason, AuditEvent audit) {
+        return revoke(user, handle, reason);
+    }
+
     /**
      * Ends every session of a user: one write marks the user revoked for sessions signed in before {@code notBefore}
      * (so a session missing from the index is refused too), then every indexed session except {@code keep} is
@@ -77,6 +90,26 @@ public interface SessionStore {
      * @return the number of sessions deleted
      */
     int revokeAll(UserRef user, long notBefore, String reason, String keep);
+
+    /** Like {@link #revokeAll(UserRef, long, String, String)}, recording {@code audit} with the revocation marker. */
+    default int revokeAll(UserRef user, long notBefore, String reason, String keep, AuditEvent audit) {
+        return revokeAll(user, notBefore, reason, keep);
+    }
+
+    /**
+     * Records a failed sign-in in the account's audit trail, only if the account exists (a guessed name leaves no
+     * trail behind). One round trip, on the failure path only.
+     */
+    default void recordFailedSignIn(UserRef user, AuditEvent audit) {
+    }
+
+    /**
+     * The user's audit trail, newest first: at most the configured number of events, none older than the configured
+     * age (kept after the account is deleted, until it ages out). One round trip.
+     */
+    default List<AuditEvent> activity(UserRef user) {
+        return List.of();
+    }
 
     /**
      * The number of signed-in sessions of all users: counts kept by the writes that start and end sessions, read

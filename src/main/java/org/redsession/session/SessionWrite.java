@@ -23,10 +23,20 @@ import java.util.Set;
  * @param loginTime    the session's sign-in time (epoch ms), compared with the user's revocation time; 0 if none
  * @param creator      for the creation of an anonymous session: the client that creates it, whose recent creations
  *                     the store counts and limits (the session's key is in the client's slot); else null
+ * @param audit        the event this write records in its user's audit trail (a sign-in, a rotation), written in
+ *                     the same round trip; for a sign-in the store also records the sessions it evicts and marks a new
+ *                     device; null for the writes of ordinary requests
  */
 public record SessionWrite(SessionKey key, SessionKey retiredKey, boolean create, Map<String, String> set,
         Set<String> remove, Map<String, Long> increments, long ttlMillis, UserRef user, long loginTime,
-        ClientRef creator) {
+        ClientRef creator, AuditEvent audit) {
+
+    /** A write without an audit event. */
+    public SessionWrite(SessionKey key, SessionKey retiredKey, boolean create, Map<String, String> set,
+            Set<String> remove, Map<String, Long> increments, long ttlMillis, UserRef user, long loginTime,
+            ClientRef creator) {
+        this(key, retiredKey, create, set, remove, increments, ttlMillis, user, loginTime, creator, null);
+    }
 
     /** A write without a creation limit. */
     public SessionWrite(SessionKey key, SessionKey retiredKey, boolean create, Map<String, String> set,
@@ -42,6 +52,9 @@ public record SessionWrite(SessionKey key, SessionKey retiredKey, boolean create
         if (ttlMillis <= 0) {
             throw new IllegalArgumentException("ttlMillis must be positive, was " + ttlMillis);
         }
+        if (audit != null && user == null) {
+            throw new IllegalArgumentException("an audit event is only recorded for a signed-in session");
+        }
         if (creator != null && !(create && retiredKey == null && user == null && creator.tag().equals(key.tag()))) {
             throw new IllegalArgumentException("a creator is only given for a new anonymous session in its slot");
         }
@@ -54,6 +67,13 @@ public record SessionWrite(SessionKey key, SessionKey retiredKey, boolean create
 
     /** This write with the client that creates the anonymous session. */
     public SessionWrite withCreator(ClientRef client) {
-        return new SessionWrite(key, retiredKey, create, set, remove, increments, ttlMillis, user, loginTime, client);
+        return new SessionWrite(key, retiredKey, create, set, remove, increments, ttlMillis, user, loginTime, client,
+                audit);
+    }
+
+    /** This write recording {@code event} in its user's audit trail. */
+    public SessionWrite withAudit(AuditEvent event) {
+        return new SessionWrite(key, retiredKey, create, set, remove, increments, ttlMillis, user, loginTime, creator,
+                event);
     }
 }

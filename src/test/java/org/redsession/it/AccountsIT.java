@@ -352,6 +352,100 @@ class AccountsIT {
         }
     }
 
+    private static final String IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+            + "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
+
+    private static List<JsonObject> events(TestClient c, String path) {
+        JsonObject page = c.get(path).json();
+        return page.getJsonArray("events").stream().map(JsonValueHelper::obj).toList();
+    }
+
+    /**
+     * The audit trail across both instances: sign-ins with their device (a new browser family marked), a failed
+     * sign-in, a revocation by the user, one by the admin (named); the user's view and the admin's, paged; the JSON
+     * line in the log of the instance that recorded the event; never a session id.
+     */
+    @Test
+    void activity_recordsWhatHappenedToAUsersSessions_onEveryInstance_withWhoDidIt_andIsPaged() throws Exception {
+        String name = newUser();
+        TestClient laptop = signedIn(name, false);
+        TestClient phone = new TestClient(instanceB.base());
+        phone.setHeader("User-Agent", IPHONE);
+        It.login(phone, name, PASSWORD);
+        String phoneCookie = phone.cookies().get(It.COOKIE);
+        TestClient stranger = new TestClient(It.local(base));
+        It.assertError(stranger.postJson("api/auth/login", Json.createObjectBuilder().add("username", name)
+                .add("password", "Not-The-Password-99").build().toString()), 401, "invalid_credentials");
+        String phoneHandle = It.array(laptop.get("api/me/sessions")).stream().map(JsonValueHelper::obj)
+                .filter(o -> !o.getBoolean("current")).findFirst().orElseThrow().getString("id");
+        assertEquals(204, laptop.delete("api/me/sessions/" + phoneHandle).status());
+
+        // The user's own view, newest first, two per page.
+        List<String> seen = new java.util.ArrayList<>();
+        List<JsonObject> all = new java.util.ArrayList<>();
+        String cursor = null;
+        int pages = 0;
+        do {
+            JsonObject page = laptop.get("api/me/activity?limit=2" + (cursor == null ? "" : "&cursor=" + cursor)).json();
+            page.getJsonArray("events").forEach(e -> all.add(e.asJsonObject()));
+            cursor = page.isNull("next") ? null : page.getString("next");
+            pages++;
+        } while (cursor != null && pages < 10);
+        all.forEach(e -> seen.add(e.getString("event")));
+        assertEquals(List.of("revoked", "signin_failed", "signin", "signin"), seen, all::toString);
+        assertEquals(2, pages);
+        JsonObject revoked = all.get(0);
+        assertEquals(phoneHandle, revoked.getString("session"));
+        assertTrue(revoked.isNull("actor") || !revoked.containsKey("actor"), "done by the user: " + revoked);
+        JsonObject phoneSignIn = all.get(2);
+        assertTrue(phoneSignIn.getBoolean("newDevice"), "another browser family: " + phoneSignIn);
+        assertEquals("Safari on iOS", phoneSignIn.getString("userAgent"));
+        assertEquals("127.0.0.0/24", phoneSignIn.getString("network"));
+        assertEquals(phoneHandle, phoneSignIn.getString("session"));
+        JsonObject laptopSignIn = all.get(3);
+        assertFalse(laptopSignIn.getBoolean("newDevice"), "nothing to compare the first sign-in with");
+        assertTrue(laptopSignIn.getBoolean("current"), "the laptop's own session: " + laptopSignIn);
+        assertTrue(all.stream().allMatch(e -> !e.containsKey("instance") || e.isNull("instance")),
+                "instances are not shown to users: " + all);
+        for (JsonObject e : all) {
+            java.time.Instant.parse(e.getString("time"));
+        }
+
+        // The admin ends the rest: named in the trail, which the admin reads with the recording instances.
+        assertEquals(204, admin.delete("api/admin/users/" + name + "/sessions").status());
+        List<JsonObject> adminView = events(admin, "api/admin/users/" + name + "/activity");
+        assertEquals("sessions_revoked", adminView.get(0).getString("event"), adminView::toString);
+        assertEquals(It.ADMIN, adminView.get(0).getString("actor"));
+        assertEquals("revoked", adminView.get(0).getString("reason"));
+        assertEquals(5, adminView.size(), adminView::toString);
+        assertTrue(adminView.stream().allMatch(e -> e.getString("instance").contains("@")), adminView::toString);
+        assertEquals(2, adminView.stream().map(e -> e.getString("instance")).distinct().count(),
+                "recorded by both instances: " + adminView);
+
+        // The log of the instance that signed the phone in has the event as one JSON line; no session id anywhere.
+        Poll.until(java.time.Duration.ofSeconds(10), "the audit line in B's log",
+                () -> instanceB.logText().contains("\"audit\":\"signin\"") && instanceB.logText().contains(phoneHandle));
+        String line = instanceB.logText().lines().filter(l -> l.contains("\"audit\":\"signin\"") && l.contains(phoneHandle))
+                .findFirst().orElseThrow();
+        JsonObject logged = Json.createReader(new java.io.StringReader(line.substring(line.indexOf("{\"audit\""),
+                line.lastIndexOf('}') + 1))).readObject();
+        assertEquals(name, logged.getString("user"));
+        assertTrue(logged.getBoolean("newDevice"), logged::toString);
+        String phoneId = phoneCookie.substring(0, phoneCookie.lastIndexOf('.') > 0 ? phoneCookie.lastIndexOf('.') : phoneCookie.length());
+        assertFalse(instanceB.logText().contains(phoneId), "the session id is never logged");
+        assertFalse(laptop.get("api/me/activity").body().contains(phoneId));
+
+        // Bad paging input, unknown users.
+        for (String bad : List.of("limit=0", "limit=201", "limit=x", "cursor=%25%25", "cursor=bm90LWEtY3Vyc29y")) {
+            It.assertError(laptop.get("api/me/activity?" + bad), 400, "invalid_request");
+            It.assertError(admin.get("api/admin/users/" + name + "/activity?" + bad), 400, "invalid_request");
+        }
+        It.assertError(admin.get("api/admin/users/nobody-" + UUID.randomUUID().toString().substring(0, 8) + "/activity"),
+                404, "not_found");
+        It.assertError(new TestClient(It.local(base)).get("api/me/activity"), 401, "not_authenticated");
+        It.assertError(laptop.get("api/admin/users/" + name + "/activity"), 403, "forbidden");
+    }
+
     /** Small JSON helpers for streams. */
     static final class JsonValueHelper {
         static JsonObject obj(jakarta.json.JsonValue v) {

@@ -247,7 +247,7 @@ class SessionApiIT {
     }
 
     @Test
-    void roundTripBudget_aWarmMeIsNoCommand_counterOneEvenInARow_loginAtMostFive() {
+    void roundTripBudget_aWarmMeIsNoCommand_counterOneEvenInARow_loginAtMostFive_andTheAuditTrailCostsNone() {
         It.loginAdmin(client);
         client.post("api/counter");
         try (RedisMonitor monitor = RedisMonitor.start(redis.port())) {
@@ -287,6 +287,14 @@ class SessionApiIT {
                 return RedisMonitor.roundTrips(again.get(again.size() - 1)) == 1;
             });
             again.forEach(c -> assertTrue(RedisMonitor.roundTrips(c) <= 2, c::toString));
+            // The audit trail: written by the sign-in's own script (no round trip of its own), never touched by the
+            // reads and the counter.
+            assertTrue(login.stream().anyMatch(c -> c.fromScript() && c.name().equals("lpush") && c.line().contains(":t:{")),
+                    () -> "the sign-in's audit event, inside its script: " + login);
+            for (List<RedisMonitor.Command> request : java.util.stream.Stream.of(me, again, List.of(counter))
+                    .flatMap(List::stream).toList()) {
+                assertTrue(request.stream().noneMatch(c -> c.line().contains(":t:{")), () -> "the trail touched: " + request);
+            }
         }
     }
 
@@ -401,7 +409,7 @@ class SessionApiIT {
     }
 
     @Test
-    void everyAnswerOfEveryApiEndpoint_inTheOpenApiDescription_isNoStore() {
+    void everyAnswerOfEveryApiEndpoint_inTheOpenApiDescription_isNoStore_andCarriesTheSessionIdOnlyInSetCookie() {
         // Every path and method /openapi describes, called as a signed-in admin: GETs first, then the writes (with
         // empty or unknown input: 400/404 are answers too), sign-out last.
         String description = new TestClient(It.local(base)).get("openapi").body();
@@ -428,11 +436,25 @@ class SessionApiIT {
         It.loginAdmin(client);
         List<String> cacheable = new ArrayList<>();
         List<String> unauthenticated = new ArrayList<>();
+        List<String> leaks = new ArrayList<>();
         for (String[] call : calls) {
             String concrete = call[1].replaceAll("\\{[^}]+\\}", "no-such-thing");
             boolean body = call[0].equals("POST") || call[0].equals("PUT");
+            String cookie = client.cookies().get(It.COOKIE);
             TestClient.Res res = client.send(call[0], concrete.substring(1), body ? "application/json" : null,
                     body ? "{}".getBytes(StandardCharsets.UTF_8) : null);
+            // The session id reaches the client only in Set-Cookie (ASVS C4): not in another header, not in a body.
+            if (cookie != null) {
+                String id = cookie.substring(0, cookie.indexOf('.'));
+                res.headers().map().forEach((name, values) -> {
+                    if (!name.equalsIgnoreCase("set-cookie") && values.stream().anyMatch(v -> v.contains(id))) {
+                        leaks.add(call[0] + " " + concrete + ": header " + name);
+                    }
+                });
+                if (res.body().contains(id)) {
+                    leaks.add(call[0] + " " + concrete + ": body");
+                }
+            }
             if (res.status() == 401) {
                 unauthenticated.add(call[0] + " " + concrete + " -> " + res.body());
             }
@@ -442,6 +464,7 @@ class SessionApiIT {
             }
         }
         assertEquals(List.of(), cacheable, "API answers a shared cache or the browser may store");
+        assertEquals(List.of(), leaks, "the session id outside Set-Cookie");
         assertTrue(unauthenticated.size() <= 1, () -> "the calls ran as the signed-in admin (but the last): " + unauthenticated);
     }
 

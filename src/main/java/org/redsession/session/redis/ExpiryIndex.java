@@ -18,6 +18,8 @@ import org.redisson.api.RScriptAsync;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.RedisException;
 import org.redisson.client.codec.StringCodec;
+import org.redsession.session.AuditEvent;
+import org.redsession.session.AuditLog;
 import org.redsession.session.SessionKey;
 import org.redsession.session.SessionStoreUnavailableException;
 import org.redsession.session.SessionStore.ExpiredSession;
@@ -71,12 +73,20 @@ final class ExpiryIndex {
      * @param countTtlMillis     TTL of a shard's count, renewed on every change (longer than any session lives)
      */
     ExpiryIndex(RedissonClient redisson, RedisKeys keys, long lingerMillis, long tombstoneTtlMillis, long countTtlMillis) {
+        this(redisson, keys, lingerMillis, tombstoneTtlMillis, countTtlMillis, new AuditTrail(keys, 0, 1));
+    }
+
+    ExpiryIndex(RedissonClient redisson, RedisKeys keys, long lingerMillis, long tombstoneTtlMillis, long countTtlMillis,
+            AuditTrail trail) {
+        this.trail = trail;
         this.redisson = redisson;
         this.keys = keys;
         this.lingerMillis = lingerMillis;
         this.tombstoneTtlMillis = tombstoneTtlMillis;
         this.countTtlMillis = countTtlMillis;
     }
+
+    private final AuditTrail trail;
 
     long lingerMillis() {
         return lingerMillis;
@@ -221,6 +231,10 @@ final class ExpiryIndex {
         return announced;
     }
 
+    private static AuditEvent expiredEvent(long now, String user, SessionKey key) {
+        return AuditEvent.of(now, AuditEvent.EXPIRED, user, key.hash(), "expired", "system");
+    }
+
     private int claimAll(long bucket, List<String> entries, String token, String claimSha,
             Consumer<ExpiredSession> announce) {
         long now = System.currentTimeMillis();
@@ -234,10 +248,14 @@ final class ExpiryIndex {
             sessionKeys.add(key);
             users.add(user);
             String session = keys.session(key);
-            String owner = user.isEmpty() ? session : keys.account(new UserRef(key.tag(), user));
+            UserRef userRef = user.isEmpty() ? null : new UserRef(key.tag(), user);
+            String owner = userRef == null ? session : keys.account(userRef);
+            List<Object> args = new ArrayList<>(List.of(key.hash(), token, Long.toString(now),
+                    Long.toString(now + CLAIM_MS), Long.toString(tombstoneTtlMillis)));
+            args.addAll(trail.args(userRef == null ? null : expiredEvent(now, user, key)));
             script.evalShaAsync(session, RScript.Mode.READ_WRITE, claimSha, RScript.ReturnType.LIST,
-                    List.of(session, keys.tombstone(key), owner), key.hash(), token, Long.toString(now),
-                    Long.toString(now + CLAIM_MS), Long.toString(tombstoneTtlMillis));
+                    List.of(session, keys.tombstone(key), owner, userRef == null ? session : trail.key(userRef)),
+                    args.toArray());
         }
         BatchResult<?> results;
         try {
@@ -255,6 +273,9 @@ final class ExpiryIndex {
             String user = users.get(i);
             switch (outcome) {
                 case "claimed", "reclaimed" -> {
+                    if ("claimed".equals(outcome) && !user.isEmpty()) {
+                        AuditLog.write(expiredEvent(now, user, key)); // a reclaim's event was its first claim's
+                    }
                     Map<String, String> fields = RedissonSessionStore.pairs(r.subList(1, r.size()));
                     try {
                         announce.accept(new ExpiredSession(key, user.isEmpty() ? null : user, fields));

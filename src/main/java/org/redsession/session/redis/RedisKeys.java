@@ -21,6 +21,8 @@ import org.redsession.session.UserRef;
  * &lt;prefix&gt;s:{tag}hash:gone     tombstone of an ended session: the reason (TTL session.tombstone-ttl)
  * &lt;prefix&gt;a:{tag}name          account hash: pw, pk, roles, created; s:&lt;handle&gt; = deadline ms (the user's session
  *                              index; "-deadline" while a sign-in beyond the per-user limit is ending it). No TTL (accounts persist); a deleted account keeps only its index, with a TTL
+ * &lt;prefix&gt;t:{tag}name          audit trail of a user: list of JSON events, newest first (trimmed to
+ *                              security.audit.max-events; TTL security.audit.max-age from the last event)
  * &lt;prefix&gt;u:{tag}nb            revocation markers of the slot: hash user -&gt; "not-before ms|reason" (TTL absolute timeout)
  * &lt;prefix&gt;n:{tag}hash          anonymous sessions a client created in the current window (TTL the window)
  * &lt;prefix&gt;d:{dK}               user directory shard K: zset of names, score 0 (paged by name); no TTL
@@ -77,6 +79,11 @@ final class RedisKeys {
     /** A user's account: also the user's session index and revocation marker. In the user's slot. */
     String account(UserRef user) {
         return prefix + "a:{" + user.tag() + "}" + user.username();
+    }
+
+    /** A user's audit trail, in the user's slot. */
+    String audit(UserRef user) {
+        return prefix + "t:{" + user.tag() + "}" + user.username();
     }
 
     String account(String username) {

@@ -22,6 +22,8 @@ import org.redsession.account.User;
 import org.redsession.account.UserRepository;
 import org.redsession.config.RedisSettings;
 import org.redsession.config.SessionSettings;
+import org.redsession.session.SessionIds;
+import org.redsession.session.UserRef;
 
 /**
  * {@link UserRepository} on Redis. Each account is a hash in its user's slot ({@link RedisKeys#account}), so accounts
@@ -83,7 +85,8 @@ public class RedisUserRepository implements UserRepository {
         }
         String[] pw = split(user.passwordHash());
         Long created = Scripts.run(redisson, Scripts.CREATE_USER, RScript.Mode.READ_WRITE, RScript.ReturnType.LONG,
-                List.of(keys.account(user.username())), "pw", pw[0], "pk", pw[1],
+                List.of(keys.account(user.username()),
+                        keys.audit(new UserRef(SessionIds.userTag(user.username()), user.username()))), "pw", pw[0], "pk", pw[1],
                 "roles", String.join(",", new TreeSet<>(user.roles())), "created", Long.toString(user.createdAt()));
         return created != null && created == 1;
     }

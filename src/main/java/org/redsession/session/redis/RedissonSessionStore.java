@@ -23,6 +23,8 @@ import org.redsession.config.NearCacheSettings;
 import org.redsession.config.RedisSettings;
 import org.redsession.config.SecuritySettings;
 import org.redsession.config.SessionSettings;
+import org.redsession.session.AuditEvent;
+import org.redsession.session.AuditLog;
 import org.redsession.session.SessionKey;
 import org.redsession.session.SessionStore;
 import org.redsession.session.SessionStoreUnavailableException;
@@ -53,6 +55,7 @@ public class RedissonSessionStore implements SessionStore {
     private long newSessionWindowMillis;
     private long lingerMillis;
     private ExpiryIndex expiry;
+    private AuditTrail trail;
     /** Null when off (by setting, or because the topology is not a single Redis). */
     private NearCache nearCache;
 
@@ -84,8 +87,16 @@ public class RedissonSessionStore implements SessionStore {
         this.maxNewPerClient = maxNewPerClient;
         this.newSessionWindowMillis = newSessionWindowMillis;
         this.lingerMillis = lingerMillis;
+        this.trail = new AuditTrail(keys, 50, 3_600_000L);
         this.expiry = new ExpiryIndex(redisson, keys, lingerMillis, tombstoneTtlMillis,
-                userKeysTtlMillis + lingerMillis + 3_600_000L);
+                userKeysTtlMillis + lingerMillis + 3_600_000L, trail);
+    }
+
+    /** For tests: with audit trails of at most {@code maxEvents} events (0 = none) kept {@code ttlMillis}. */
+    void useAuditTrail(int maxEvents, long ttlMillis) {
+        this.trail = new AuditTrail(keys, maxEvents, ttlMillis);
+        this.expiry = new ExpiryIndex(redisson, keys, lingerMillis, tombstoneTtlMillis,
+                userKeysTtlMillis + lingerMillis + 3_600_000L, trail);
     }
 
     @Inject
@@ -98,8 +109,9 @@ public class RedissonSessionStore implements SessionStore {
         maxNewPerClient = securitySettings.maxNewSessionsPerClient();
         newSessionWindowMillis = securitySettings.newSessionWindow().toMillis();
         lingerMillis = lingerFor(sessionSettings.sweepInterval());
+        trail = new AuditTrail(keys, securitySettings.auditMaxEvents(), securitySettings.auditMaxAge().toMillis());
         expiry = new ExpiryIndex(redisson, keys, lingerMillis, tombstoneTtlMillis,
-                userKeysTtlMillis + lingerMillis + 3_600_000L);
+                userKeysTtlMillis + lingerMillis + 3_600_000L, trail);
         nearCache = NearCaches.start(redisSettings, nearCacheSettings, keys, metrics);
     }
 
@@ -174,6 +186,8 @@ public class RedissonSessionStore implements SessionStore {
         scriptKeys.add(keys.notBefore(w.key().tag()));
         boolean limited = w.creator() != null && maxNewPerClient > 0;
         scriptKeys.add(limited ? keys.newSessions(w.creator()) : keys.session(w.key()));
+        AuditEvent audit = user == null ? null : w.audit();
+        scriptKeys.add(audit == null ? keys.session(w.key()) : trail.key(user));
         long now = System.currentTimeMillis();
         List<Object> args = new ArrayList<>();
         args.add(mode);
@@ -206,9 +220,13 @@ public class RedissonSessionStore implements SessionStore {
         // and rotations do not: their script reads keys that do not exist (the new id's tombstone, the creator's
         // count), and Redis would keep a tracking entry for each until it is written, about 150 bytes per live
         // session for nothing (measured: docs/performance.md). Such a session is loaded, and tracked, on its next read.
+        boolean throughNearCache = nearCache != null && "update".equals(mode);
+        args.add(throughNearCache ? "1" : "0");
+        if (audit != null) {
+            addAuditArgs(args, audit, now);
+        }
         Optional<List<Object>> written = Optional.empty();
-        if (nearCache != null && "update".equals(mode)) {
-            args.add("1");
+        if (throughNearCache) {
             written = nearCache.save(scriptKeys, args, w.key(), null, user != null);
         }
         List<Object> flat = written.orElseGet(() -> Scripts.run(redisson, Scripts.SAVE, RScript.Mode.READ_WRITE,
@@ -231,9 +249,12 @@ public class RedissonSessionStore implements SessionStore {
         List<String> evicted = new ArrayList<>();
         boolean signedIn = false;
         boolean earlier = false;
+        boolean newDevice = false;
         for (int i = 0; i + 1 < flat.size(); i += 2) {
             String k = String.valueOf(flat.get(i));
-            if ("#evicted".equals(k)) {
+            if ("#newdevice".equals(k)) {
+                newDevice = true;
+            } else if ("#evicted".equals(k)) {
                 evicted.add(String.valueOf(flat.get(i + 1)));
             } else if ("#new".equals(k)) {
                 signedIn = true;
@@ -243,6 +264,12 @@ public class RedissonSessionStore implements SessionStore {
                 earlier = ExpiryIndex.bucketOf(now + w.ttlMillis()) < ExpiryIndex.bucketOf(Scripts.number(flat.get(i + 1)));
             } else {
                 incremented.put(k, String.valueOf(flat.get(i + 1)));
+            }
+        }
+        if (audit != null) {
+            AuditLog.write(newDevice ? audit.asNewDevice() : audit);
+            for (String h : evicted) {
+                AuditLog.write(evictedEvent(audit, h));
             }
         }
         int ended = 0;
@@ -271,9 +298,37 @@ public class RedissonSessionStore implements SessionStore {
         return Optional.of(incremented);
     }
 
+    /**
+     * A sign-in's audit arguments for save.lua: its event, the device text to look for among earlier sign-ins (only
+     * for sign-ins), the text around the handle of each eviction's event, the trail's bounds.
+     */
+    private void addAuditArgs(List<Object> args, AuditEvent audit, long now) {
+        List<Object> bounds = trail.args(audit);
+        args.add(bounds.get(0));
+        boolean signIn = AuditEvent.SIGN_IN.equals(audit.event()) || AuditEvent.REAUTHENTICATED.equals(audit.event());
+        String device = signIn ? audit.deviceText() : null;
+        args.add(device == null ? "" : device);
+        String marker = "@@";
+        String template = evictedEvent(audit, marker).toStored();
+        int at = template.indexOf("\"h\":\"" + marker + "\"");
+        args.add(template.substring(0, at + 5));
+        args.add(template.substring(at + 5 + marker.length()));
+        args.add(bounds.get(1));
+        args.add(bounds.get(2));
+    }
+
+    private static AuditEvent evictedEvent(AuditEvent signIn, String handle) {
+        return AuditEvent.of(signIn.time(), AuditEvent.EVICTED, signIn.username(), handle, "evicted", "system");
+    }
+
     @Override
     public boolean delete(SessionKey key, UserRef user, String reason) {
-        return delete(key, user, reason, false);
+        return delete(key, user, reason, false, null);
+    }
+
+    @Override
+    public boolean delete(SessionKey key, UserRef user, String reason, AuditEvent audit) {
+        return delete(key, user, reason, false, audit);
     }
 
     /**
@@ -281,21 +336,28 @@ public class RedissonSessionStore implements SessionStore {
      * are written under the new key; false, and nothing written, if it has ended meanwhile.
      */
     private boolean retire(SessionKey key) {
-        return delete(key, null, "rotated", true);
+        return delete(key, null, "rotated", true, null);
     }
 
-    private boolean delete(SessionKey key, UserRef user, String reason, boolean onlyIfLive) {
+    private boolean delete(SessionKey key, UserRef user, String reason, boolean onlyIfLive, AuditEvent audit) {
         if (nearCache != null) {
             nearCache.written(key);
         }
+        if (user == null) {
+            audit = null;
+        }
         List<Object> scriptKeys = new ArrayList<>(keys.sessionKeys(key));
         scriptKeys.add(user == null ? keys.session(key) : keys.account(user));
+        scriptKeys.add(audit == null ? keys.session(key) : trail.key(user));
+        List<Object> args = new ArrayList<>(List.of(reason, Long.toString(tombstoneTtlMillis),
+                user == null ? "" : key.hash(), onlyIfLive ? "1" : "0", Long.toString(System.currentTimeMillis())));
+        args.addAll(trail.args(audit));
         Long existed = Scripts.run(redisson, Scripts.DELETE, RScript.Mode.READ_WRITE, RScript.ReturnType.LONG,
-                scriptKeys, reason, Long.toString(tombstoneTtlMillis), user == null ? "" : key.hash(),
-                onlyIfLive ? "1" : "0", Long.toString(System.currentTimeMillis()));
+                scriptKeys, args.toArray());
         boolean done = existed != null && existed > 0;
         if (done && user != null) {
             expiry.count(key.tag(), -1);
+            AuditLog.write(audit);
         }
         return done;
     }
@@ -330,25 +392,40 @@ public class RedissonSessionStore implements SessionStore {
 
     @Override
     public boolean revoke(UserRef user, String handle, String reason) {
+        return revoke(user, handle, reason, null);
+    }
+
+    @Override
+    public boolean revoke(UserRef user, String handle, String reason, AuditEvent audit) {
         SessionKey key = new SessionKey(user.tag(), handle);
         if (nearCache != null) {
             nearCache.written(key);
         }
+        List<Object> args = new ArrayList<>(List.of(handle, reason, Long.toString(tombstoneTtlMillis)));
+        args.addAll(trail.args(audit));
         Long done = Scripts.run(redisson, Scripts.REVOKE, RScript.Mode.READ_WRITE, RScript.ReturnType.LONG,
-                List.of(keys.account(user), keys.session(key), keys.tombstone(key)), handle, reason,
-                Long.toString(tombstoneTtlMillis));
+                List.of(keys.account(user), keys.session(key), keys.tombstone(key), trail.key(user)), args.toArray());
         boolean revoked = done != null && done == 1;
         if (revoked) {
             expiry.count(user.tag(), -1);
+            AuditLog.write(audit);
         }
         return revoked;
     }
 
     @Override
     public int revokeAll(UserRef user, long notBefore, String reason, String keep) {
+        return revokeAll(user, notBefore, reason, keep, null);
+    }
+
+    @Override
+    public int revokeAll(UserRef user, long notBefore, String reason, String keep, AuditEvent audit) {
+        List<Object> args = new ArrayList<>(List.of(user.username(), notBefore + "|" + reason,
+                Long.toString(userKeysTtlMillis)));
+        args.addAll(trail.args(audit));
         List<Object> handles = Scripts.run(redisson, Scripts.REVOKE_ALL, RScript.Mode.READ_WRITE, RScript.ReturnType.LIST,
-                List.of(keys.notBefore(user.tag()), keys.account(user)), user.username(), notBefore + "|" + reason,
-                Long.toString(userKeysTtlMillis));
+                List.of(keys.notBefore(user.tag()), keys.account(user), trail.key(user)), args.toArray());
+        AuditLog.write(audit);
         List<String> toDelete = new ArrayList<>();
         for (Object h : handles) {
             if (!String.valueOf(h).equals(keep)) {
@@ -391,6 +468,21 @@ public class RedissonSessionStore implements SessionStore {
             expiry.count(user.tag(), -deleted);
         }
         return deleted;
+    }
+
+    @Override
+    public void recordFailedSignIn(UserRef user, AuditEvent audit) {
+        List<Object> args = trail.args(audit);
+        Long exists = Scripts.run(redisson, Scripts.AUDIT, RScript.Mode.READ_WRITE, RScript.ReturnType.LONG,
+                List.of(keys.account(user), trail.key(user)), args.toArray());
+        if (exists != null && exists == 1) {
+            AuditLog.write(audit); // a name that is no account is not logged: it may be a password typed in the wrong box
+        }
+    }
+
+    @Override
+    public List<AuditEvent> activity(UserRef user) {
+        return trail.read(redisson, user);
     }
 
     @Override

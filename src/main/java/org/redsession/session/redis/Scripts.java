@@ -37,6 +37,7 @@ final class Scripts {
     static final String EXPIRY_PROGRESS = read("expiry-progress.lua");
     static final String LEASE = read("lease.lua");
     static final String COUNT = read("count.lua");
+    static final String AUDIT = read("audit.lua");
 
     private Scripts() {
     }

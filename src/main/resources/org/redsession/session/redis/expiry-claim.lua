@@ -1,6 +1,7 @@
 -- The expiry sweep's claim on one entry of its index: announces a session at most once.
 -- KEYS[1] session hash, KEYS[2] its tombstone, KEYS[3] the account of the entry's user (or the session hash again)
--- ARGV[1] handle, ARGV[2] claim token, ARGV[3] now ms, ARGV[4] claim deadline ms, ARGV[5] tombstone TTL ms
+-- ARGV[1] handle, ARGV[2] claim token, ARGV[3] now ms, ARGV[4] claim deadline ms, ARGV[5] tombstone TTL ms; optionally
+-- KEYS[4] the user's audit trail, ARGV[6] the event it records when claimed, ARGV[7] its maximum length, ARGV[8] TTL ms
 -- A session past its deadline (#e) stays in Redis a little longer than its deadline, unreadable (load.lua), so that
 -- it can be claimed here: deleted, with a tombstone "expired|<token>|<claim deadline>" that the sweeper turns into
 -- "expired" once it has announced it. Returns
@@ -17,6 +18,11 @@ if e then
   redis.call('DEL', KEYS[1])
   redis.call('SET', KEYS[2], 'expired|' .. ARGV[2] .. '|' .. ARGV[4], 'PX', ARGV[5])
   if KEYS[3] ~= KEYS[1] then redis.call('HDEL', KEYS[3], 's:' .. ARGV[1]) end
+  if ARGV[6] and ARGV[6] ~= '' then
+    redis.call('LPUSH', KEYS[4], ARGV[6])
+    redis.call('LTRIM', KEYS[4], 0, tonumber(ARGV[7]) - 1)
+    redis.call('PEXPIRE', KEYS[4], ARGV[8])
+  end
   table.insert(fields, 1, 'claimed')
   return fields
 end

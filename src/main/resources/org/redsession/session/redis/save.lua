@@ -8,7 +8,9 @@
 -- and window ('0' = not limited); ARGV[12] window ms; ARGV[13] linger ms (a session stays this long past its
 -- deadline #e, unreadable, so the expiry sweep can announce it); then: n, n field/value pairs to set; m, m fields to
 -- delete; k, k field/delta pairs to add; then '1' to have the session's state returned ('#state', 2s, s field/value
--- pairs, last), else '0' or nothing.
+-- pairs, last), else '0'; then, optionally, the audit trail's part (KEYS[8] the user's trail, a list, newest first):
+-- the event's record ('' = none), the device text an earlier sign-in from the same device contains ('' = no check),
+-- the text before and after the handle of an eviction's record, the trail's maximum length and its TTL ms.
 -- Returns {'#gone'} when nothing was written (the session ended, expired or was revoked meanwhile: no resurrection),
 -- {'#limited', ms} when the client created too many sessions in the window (nothing written; ms until it ends), else
 -- the incremented fields and their new values, then '#evicted' and the handles of sessions evicted by the limit, and
@@ -33,6 +35,7 @@ local function expired(key)
   return e and (tonumber(e) or 0) <= now
 end
 local wasSignedIn = false
+local evictedNow = {}
 if user ~= '' then
   local marker = redis.call('HGET', KEYS[6], user)
   if marker then
@@ -152,6 +155,7 @@ if user ~= '' then
       for j = 1, extra do
         out[#out + 1] = '#evicted'
         out[#out + 1] = live[j][2]
+        evictedNow[#evictedNow + 1] = live[j][2]
         redis.call('HSET', KEYS[5], 's:' .. live[j][2], '-' .. live[j][1])
       end
     end
@@ -160,6 +164,33 @@ if user ~= '' then
     out[#out + 1] = '#new'
     out[#out + 1] = '1'
   end
+end
+local record = ARGV[i + 1]
+if record and record ~= '' then
+  -- The audit trail: this write's event (a sign-in marked when its device was not seen in the user's recent sign-ins),
+  -- then the evictions it chose; trimmed to the newest, expiring with the last event's age.
+  local trail, device = KEYS[8], ARGV[i + 2]
+  if device ~= '' then
+    local seen, same = false, false
+    for _, r in ipairs(redis.call('LRANGE', trail, 0, -1)) do
+      if string.find(r, '"e":"signin"', 1, true) or string.find(r, '"e":"reauthenticated"', 1, true) then
+        seen = true
+        if string.find(r, device, 1, true) then
+          same = true
+          break
+        end
+      end
+    end
+    if seen and not same then
+      record = string.sub(record, 1, -2) .. ',"new":true}'
+      out[#out + 1] = '#newdevice'
+      out[#out + 1] = '1'
+    end
+  end
+  redis.call('LPUSH', trail, record)
+  for _, h in ipairs(evictedNow) do redis.call('LPUSH', trail, ARGV[i + 3] .. h .. ARGV[i + 4]) end
+  redis.call('LTRIM', trail, 0, tonumber(ARGV[i + 5]) - 1)
+  redis.call('PEXPIRE', trail, ARGV[i + 6])
 end
 if ARGV[i] == '1' then
   -- The session as this write left it: the writing instance's near cache keeps its copy current with it.

@@ -164,6 +164,15 @@ class BrowserUiIT {
         signOutOther.click();
         second.waitUntil("the other device is gone", d -> rows(second, "sessions-body").size() == 1);
         assertEquals("That device was signed out.", second.text("sessions-status"));
+        // Recent activity: the revocation on top, then both sign-ins (same browser family and network: no new device).
+        second.waitUntil("the revocation in recent activity", d -> rows(second, "activity-body").size() == 3
+                && "revoked".equals(rows(second, "activity-body").get(0).getDomAttribute("data-event")));
+        assertEquals(List.of("revoked", "signin", "signin"), rows(second, "activity-body").stream()
+                .map(r -> r.getDomAttribute("data-event")).toList());
+        assertTrue(rows(second, "activity-body").get(0).getText().contains("by you"),
+                rows(second, "activity-body").get(0).getText());
+        assertTrue(rows(second, "activity-body").get(1).getText().contains("this session"));
+        assertTrue(second.driver.findElements(By.cssSelector("#activity-body .tag-new")).isEmpty());
 
         first.waitUntil(java.time.Duration.ofSeconds(30), "the revoked browser is sent to sign in",
                 d -> "/login".equals(first.path()));
@@ -299,6 +308,11 @@ class BrowserUiIT {
         browser.waitUntil("sessions revoked", d -> rows(browser, "user-sessions-body").isEmpty());
         assertEquals("All sessions of " + user + " were signed out.", browser.text("user-sessions-status"));
         assertError(device.get("api/me"), 401, "session_expired");
+        browser.waitUntil("the admin's action in the user's recent activity", d -> !rows(browser, "user-activity-body")
+                .isEmpty() && "sessions_revoked".equals(rows(browser, "user-activity-body").get(0).getDomAttribute("data-event")));
+        assertTrue(rows(browser, "user-activity-body").get(0).getText().contains("by " + Ui.ADMIN),
+                rows(browser, "user-activity-body").get(0).getText());
+        assertEquals("signin", rows(browser, "user-activity-body").get(1).getDomAttribute("data-event"));
 
         browser.clickCss(row + " button[aria-label='Delete " + user + "']");
         browser.waitUntil("confirmation dialog", d -> browser.visible("confirm-dialog"));

@@ -35,6 +35,7 @@ import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.StringCodec;
 import org.redsession.account.User;
+import org.redsession.session.AuditEvent;
 import org.redsession.session.ClientRef;
 import org.redsession.session.SessionIds;
 import org.redsession.session.SessionKey;
@@ -131,6 +132,17 @@ class ExpiryIndexTest {
     }
 
     // ---- helpers --------------------------------------------------------------------------------------------
+
+    private static Set<String> expiredHandles(List<AuditEvent> trail) {
+        Set<String> handles = new HashSet<>();
+        for (AuditEvent e : trail) {
+            assertEquals(AuditEvent.EXPIRED, e.event());
+            assertEquals("system", e.actor());
+            assertEquals("expired", e.reason());
+            handles.add(e.handle());
+        }
+        return handles;
+    }
 
     private RedissonSessionStore store(RedissonClient c, int maxPerUser) {
         return new RedissonSessionStore(c, prefix, TOMBSTONE_TTL, USER_KEYS_TTL, maxPerUser, 0, 1, LINGER);
@@ -327,6 +339,10 @@ class ExpiryIndexTest {
         assertEquals(List.of(), layout.indexed(alice));
         assertEquals(List.of(), layout.indexed(bob));
         assertEquals(0, layout.expiryEntryCount(), "the swept buckets are empty");
+        // Each signed-in session's expiry is in its user's audit trail, once, written by the claim itself.
+        assertEquals(Set.of(a1.hash(), a2.hash()), expiredHandles(store.activity(alice)));
+        assertEquals(2, store.activity(alice).size());
+        assertEquals(Set.of(b1.hash()), expiredHandles(store.activity(bob)));
         awaitCountSignedIn(store, 0, "after the expiry of all three signed-in sessions");
     }
 
@@ -758,7 +774,7 @@ class ExpiryIndexTest {
     /**
      * Every key the store and the user repository write has a TTL, except accounts that have a password and the
      * directory of users: sessions, tombstones, leftover indexes of deleted accounts, revocation markers, creation
-     * counters, expiry lists, counts, sweep cursors and leases.
+     * counters, expiry lists, counts, sweep cursors and leases, audit trails (here: alice's, written by the expiry).
      */
     @Test
     void everyKeyWritten_hasATtl_exceptAccountsWithAPasswordAndTheDirectory() {
@@ -833,6 +849,7 @@ class ExpiryIndexTest {
             } else {
                 kind = rest.endsWith(":gone") ? "tombstone" : rest.endsWith("}nb") ? "marker"
                         : rest.startsWith("n:{") ? "creations" : rest.startsWith("s:{") ? "session"
+                        : rest.startsWith("t:{") ? "audit trail"
                         : rest.endsWith(":n") ? "count" : rest.endsWith(":next") ? "cursor"
                         : rest.endsWith(":lease") ? "lease" : rest.matches("x:\\{x\\d+\\}:\\d+") ? "expiry" : key;
                 assertTrue(pttl > 0, key + " has PTTL " + pttl);
@@ -840,7 +857,7 @@ class ExpiryIndexTest {
             kinds.add(kind);
         }
         assertEquals(Set.of("account", "leftover index", "directory", "tombstone", "marker", "creations", "session",
-                "count", "cursor", "expiry"), kinds);
+                "count", "cursor", "expiry", "audit trail"), kinds);
         assertEquals(-1, redis.ttl(layout.account("alice")));
         assertTrue(redis.ttl(layout.account("carol")) > 0, "carol's leftover index");
         assertTrue(redis.ttl(layout.account("dave")) > 0, "dave has no account: his index has a TTL");

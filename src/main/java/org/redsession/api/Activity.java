@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 
+import jakarta.json.bind.annotation.JsonbNillable;
+
 import org.redsession.api.error.ApiException;
 import org.redsession.session.AuditEvent;
 
@@ -21,6 +23,7 @@ final class Activity {
 
     /**
      * One event as the API shows it; {@code session} is the session's opaque handle (as in "my sessions"), never its id.
+     * Fields that do not apply to the event (no session, no actor, no reason) are left out of the JSON.
      *
      * @param newDevice a sign-in from a network and browser family not seen in the user's recent sign-ins
      * @param current   the event is about the caller's current session
@@ -30,7 +33,8 @@ final class Activity {
             String reason, String actor, boolean newDevice, boolean current, String instance) {
     }
 
-    /** One page of events and the cursor of the next (null on the last). */
+    /** One page of events and the cursor of the next (null on the last; always present in the JSON). */
+    @JsonbNillable
     public record Page(List<EventView> events, String next) {
     }
 

@@ -16,8 +16,11 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * Session ids, their signed cookie form and their store keys.
  *
- * <p>An id is 4 characters of slot tag plus 256 bits from {@link SecureRandom}, base64url (47 characters). The
- * cookie value is {@code <id>.<HMAC-SHA-256(signing key, id)>}: the first configured secret signs, every secret
+ * <p>An id is 4 characters of masked slot tag plus 256 bits from {@link SecureRandom}, base64url (47 characters).
+ * The slot tag (24 bits: the user's for a signed-in session, the creating client's for an anonymous one) routes the
+ * session's keys in Redis Cluster; in the id it is masked, XORed with a keyed hash of the id's random part, so the
+ * id reads as random bytes only: two ids of one user share nothing, and nobody without the secrets can tell whose an
+ * id is (ASVS: the id carries no meaning). {@link #keyOf} unmasks it. The cookie value is {@code <id>.<HMAC-SHA-256(signing key, id)>}: the first configured secret signs, every secret
  * verifies, so keys can be rotated by putting a new one first. A value that is malformed, oversized or wrongly
  * signed is rejected here, without any store access. The store key is a keyed hash of the id derived from the
  * <em>last</em> listed secret, so rotating the signing key does not move sessions. Thread-safe.
@@ -33,6 +36,7 @@ public final class SessionIds {
     private final SecureRandom random = new SecureRandom();
     private final List<Hmac> signingKeys;
     private final Hmac hashKey;
+    private final Hmac maskKey;
 
     /**
      * @param secrets HMAC secrets, at least one; the first signs, all verify, the last anchors store keys
@@ -49,18 +53,40 @@ public final class SessionIds {
         this.signingKeys = List.copyOf(keys);
         this.hashKey = new Hmac(new Hmac(secrets.get(secrets.size() - 1))
                 .mac("redsession/store-key/v1".getBytes(StandardCharsets.US_ASCII)));
+        this.maskKey = new Hmac(new Hmac(secrets.get(secrets.size() - 1))
+                .mac("redsession/tag-mask/v1".getBytes(StandardCharsets.US_ASCII)));
+    }
+
+    /** An id in slot {@code tag} with this random part: the tag masked by a keyed hash of the random part. */
+    private String withTag(String tag, String random) {
+        return B64.encodeToString(xorMask(Base64.getUrlDecoder().decode(tag), random)) + random;
+    }
+
+    /** The slot tag of an id (unmasked). */
+    private String tagOf(String id) {
+        return B64.encodeToString(xorMask(Base64.getUrlDecoder().decode(id.substring(0, TAG_LENGTH)),
+                id.substring(TAG_LENGTH)));
+    }
+
+    private byte[] xorMask(byte[] tag, String random) {
+        byte[] mask = maskKey.mac(random.getBytes(StandardCharsets.US_ASCII));
+        byte[] out = new byte[tag.length];
+        for (int i = 0; i < tag.length; i++) {
+            out[i] = (byte) (tag[i] ^ mask[i]);
+        }
+        return out;
     }
 
     /** A fresh id with a fresh slot tag. */
     public String newId() {
         byte[] tag = new byte[3];
         random.nextBytes(tag);
-        return B64.encodeToString(tag) + randomPart();
+        return withTag(B64.encodeToString(tag), randomPart());
     }
 
     /** A fresh id that keeps the slot tag of {@code id}, used when a session's id is rotated. */
     public String rotate(String id) {
-        return id.substring(0, TAG_LENGTH) + randomPart();
+        return withTag(tagOf(id), randomPart());
     }
 
     /**
@@ -68,7 +94,7 @@ public final class SessionIds {
      * session index and revocation marker, so a single script can update them together (also in Redis Cluster).
      */
     public String newIdFor(UserRef user) {
-        return user.tag() + randomPart();
+        return withTag(user.tag(), randomPart());
     }
 
     /**
@@ -79,7 +105,7 @@ public final class SessionIds {
         if (tag.length() != TAG_LENGTH) {
             throw new IllegalArgumentException("a slot tag has " + TAG_LENGTH + " characters");
         }
-        return tag + randomPart();
+        return withTag(tag, randomPart());
     }
 
     /** The store reference of a client address (bucket): its slot tag (24 bits) and a 96-bit keyed hash. */
@@ -99,7 +125,7 @@ public final class SessionIds {
      * The slot tag of a user: 24 bits of SHA-256 of the name, not keyed, so it does not move when the secrets change.
      * The user's account, session index and signed-in sessions all carry it, so one script can update them together
      * (also in Redis Cluster), and accounts spread over the whole cluster. It tells nothing that the account key,
-     * which holds the name, does not.
+     * which holds the name, does not; in session ids it is masked (see the class comment).
      */
     public static String userTag(String username) {
         try {
@@ -152,12 +178,12 @@ public final class SessionIds {
         return valid ? Optional.of(id) : Optional.empty();
     }
 
-    /** The store key of an id: its slot tag and 96 bits of a keyed hash (16 characters). */
+    /** The store key of an id: its slot tag (unmasked) and 96 bits of a keyed hash (16 characters). */
     public SessionKey keyOf(String id) {
         byte[] digest = hashKey.mac(id.getBytes(StandardCharsets.US_ASCII));
         byte[] truncated = new byte[12];
         System.arraycopy(digest, 0, truncated, 0, truncated.length);
-        return new SessionKey(id.substring(0, TAG_LENGTH), B64.encodeToString(truncated));
+        return new SessionKey(tagOf(id), B64.encodeToString(truncated));
     }
 
     /** A random URL-safe token of 256 bits. */

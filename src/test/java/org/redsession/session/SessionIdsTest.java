@@ -60,7 +60,7 @@ class SessionIdsTest {
     void newId_drawsAFreshTagEachTime() {
         Set<String> tags = new HashSet<>();
         for (int i = 0; i < 200; i++) {
-            tags.add(ids.newId().substring(0, 4));
+            tags.add(ids.keyOf(ids.newId()).tag());
         }
         // 24 random bits per tag: 200 draws repeating more than a handful of times would mean the tag is not random
         assertTrue(tags.size() > 190, "only " + tags.size() + " distinct tags in 200 ids");
@@ -216,9 +216,12 @@ class SessionIdsTest {
     void keyOf_dependsOnTheLastSecret() {
         SessionIds a = new SessionIds(List.of(OLD_KEY, ANCHOR_KEY));
         SessionIds other = new SessionIds(List.of(OLD_KEY, NEW_KEY));
-        String id = a.newId();
-        assertEquals(a.keyOf(id).tag(), other.keyOf(id).tag());
+        String id = a.newIdFor(a.userRef("alice"));
+        assertEquals(a.userRef("alice").tag(), a.keyOf(id).tag(), "alice's slot");
+        // Another anchoring secret finds neither the key nor the slot: both come from the last secret (the slot tag
+        // is masked with a key derived from it).
         assertNotEquals(a.keyOf(id).hash(), other.keyOf(id).hash());
+        assertNotEquals(a.keyOf(id).tag(), other.keyOf(id).tag());
     }
 
     @Test
@@ -266,12 +269,12 @@ class SessionIdsTest {
     // ---- rotation -------------------------------------------------------------------------------------------
 
     @Test
-    void rotate_keepsTheFourCharTag_andChangesTheRest() {
+    void rotate_keepsTheSlotTag_andChangesEverythingTheIdShows() {
         for (int n = 0; n < 200; n++) {
             String id = ids.newId();
             String rotated = ids.rotate(id);
             assertTrue(URL_SAFE_47.matcher(rotated).matches(), rotated);
-            assertEquals(id.substring(0, 4), rotated.substring(0, 4));
+            assertEquals(ids.keyOf(id).tag(), ids.keyOf(rotated).tag());
             assertNotEquals(id.substring(4), rotated.substring(4));
             assertEquals(Optional.of(rotated), ids.verify(ids.sign(rotated)));
         }
@@ -282,8 +285,36 @@ class SessionIdsTest {
         String id = ids.newId();
         String rotated = ids.rotate(id);
         assertEquals(ids.keyOf(id).tag(), ids.keyOf(rotated).tag());
-        assertEquals(id.substring(0, 4), ids.keyOf(id).tag());
         assertNotEquals(ids.keyOf(id).hash(), ids.keyOf(rotated).hash());
+    }
+
+    /**
+     * ASVS C7: the id carries no meaning. The user's slot tag is masked in the id with a keyed hash of the id's random
+     * part, so ids of one user share nothing visible, none shows the user's tag (an unkeyed hash of the name, which
+     * anyone could compute from a list of names), and only the secrets recover the slot.
+     */
+    @Test
+    void idsOfOneUser_shareNoPrefix_neverShowTheUsersTag_andOnlyTheSecretsRecoverTheSlot() {
+        UserRef alice = ids.userRef("alice");
+        Set<String> prefixes = new HashSet<>();
+        int showsTag = 0;
+        SessionIds otherSecrets = new SessionIds(List.of("another-secret-0123456789abcdefghij".getBytes(StandardCharsets.US_ASCII)));
+        int otherRecovers = 0;
+        for (int i = 0; i < 200; i++) {
+            String id = ids.newIdFor(alice);
+            prefixes.add(id.substring(0, 4));
+            showsTag += id.contains(alice.tag()) ? 1 : 0;
+            assertEquals(alice.tag(), ids.keyOf(id).tag(), "the store still finds the user's slot");
+            otherRecovers += otherSecrets.keyOf(id).tag().equals(alice.tag()) ? 1 : 0;
+            assertEquals(alice.tag(), ids.keyOf(ids.rotate(id)).tag());
+        }
+        assertTrue(prefixes.size() > 190, "only " + prefixes.size() + " distinct prefixes in 200 ids of one user");
+        assertTrue(showsTag <= 2, showsTag + " of 200 ids contain the user's tag");
+        assertTrue(otherRecovers <= 2, "without the secrets the slot is a guess: " + otherRecovers + " of 200");
+        // The masked id is still 47 URL-safe characters, signed and verified as before.
+        String id = ids.newIdFor(alice);
+        assertTrue(URL_SAFE_47.matcher(id).matches(), id);
+        assertEquals(Optional.of(id), ids.verify(ids.sign(id)));
     }
 
     @Test
@@ -307,7 +338,7 @@ class SessionIdsTest {
                 new SessionIds(List.of(OLD_KEY, ANCHOR_KEY)))) {
             assertEquals(tag, any.userRef("alice").tag(), "the user's tag moved with the secrets");
             assertEquals("alice", any.userRef("alice").username());
-            assertTrue(any.newIdFor(any.userRef("alice")).startsWith(tag));
+            assertEquals(tag, any.keyOf(any.newIdFor(any.userRef("alice"))).tag());
         }
         assertNotEquals(tag, SessionIds.userTag("bob"));
         assertNotEquals(tag, SessionIds.userTag("Alice"));

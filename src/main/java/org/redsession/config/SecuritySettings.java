@@ -58,7 +58,7 @@ public class SecuritySettings {
         String reauth = s.string("security.reauth-max-age", "PT15M");
         reauthMaxAge = "0".equals(reauth.trim()) ? Duration.ZERO
                 : s.duration("security.reauth-max-age", "PT15M", Duration.ZERO, Duration.ofDays(1));
-        auditMaxEvents = s.integer("security.audit.max-events", 50, 0, 1000);
+        auditMaxEvents = s.integer("security.audit.max-events", 20, 0, 1000);
         auditMaxAge = s.duration("security.audit.max-age", "P30D", Duration.ofMinutes(1), Duration.ofDays(400));
         strictTransportSecurity = "max-age=" + hstsMaxAge.toSeconds() + (includeSubDomains ? "; includeSubDomains" : "")
                 + (preload ? "; preload" : "");

@@ -33,14 +33,16 @@ public final class PayaraMicro implements AutoCloseable {
     }
 
     private final String name;
+    private final String host;
     private final int port;
     private final Path dir;
     private final Path log;
     private final List<String> command;
     private final Process process;
 
-    private PayaraMicro(String name, int port, Path dir, List<String> command, Process process) {
+    private PayaraMicro(String name, String host, int port, Path dir, List<String> command, Process process) {
         this.name = name;
+        this.host = host;
         this.port = port;
         this.dir = dir;
         this.log = dir.resolve("payara.log");
@@ -52,9 +54,9 @@ public final class PayaraMicro implements AutoCloseable {
         return new Builder();
     }
 
-    /** "http://127.0.0.1:&lt;port&gt;/". */
+    /** "http://127.0.0.1:&lt;port&gt;/" (or the address given to {@link Builder#host}). */
     public URI base() {
-        return URI.create("http://127.0.0.1:" + port + "/");
+        return URI.create("http://" + host + ":" + port + "/");
     }
 
     public int port() {
@@ -205,6 +207,8 @@ public final class PayaraMicro implements AutoCloseable {
         private final List<String> jvmArgs = new ArrayList<>();
         private final List<String> args = new ArrayList<>();
         private String name = "micro";
+        private String host = "127.0.0.1";
+        private final List<String> wrapper = new ArrayList<>();
         private int port;
         private Path war;
 
@@ -220,6 +224,24 @@ public final class PayaraMicro implements AutoCloseable {
         /** Names the instance (used for its folder, its {@code --name} and messages). */
         public Builder name(String instanceName) {
             this.name = instanceName;
+            return this;
+        }
+
+        /**
+         * The address the instance is reached at (default 127.0.0.1), e.g. its address in a network namespace it runs
+         * in (see {@link #wrapper}).
+         */
+        public Builder host(String address) {
+            this.host = address;
+            return this;
+        }
+
+        /**
+         * A command the launch runs under, e.g. {@code ip netns exec <namespace>} to start the instance in a network
+         * namespace (which replaces itself with the command: the process is still Payara's).
+         */
+        public Builder wrapper(String... command) {
+            wrapper.addAll(List.of(command));
             return this;
         }
 
@@ -288,7 +310,8 @@ public final class PayaraMicro implements AutoCloseable {
             // Started like bin/run, bin/topology and the Docker image start Payara: through payara-config/payara-micro.sh,
             // so the tests run the shipped JVM, thread-pool and listener settings.
             Path launcher = Path.of("payara-config", "payara-micro.sh").toAbsolutePath();
-            List<String> command = new ArrayList<>(List.of("bash", launcher.toString(), microJar.toString(),
+            List<String> command = new ArrayList<>(wrapper);
+            command.addAll(List.of("bash", launcher.toString(), microJar.toString(),
                     rootWar.toString(), "--rootdir", rootDir.toString(), "--name", name));
             command.addAll(args);
 
@@ -312,7 +335,7 @@ public final class PayaraMicro implements AutoCloseable {
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot start " + command, e);
             }
-            PayaraMicro instance = new PayaraMicro(name, httpPort, dir, List.copyOf(command), process);
+            PayaraMicro instance = new PayaraMicro(name, host, httpPort, dir, List.copyOf(command), process);
             LIVE.add(instance);
             return instance;
         }

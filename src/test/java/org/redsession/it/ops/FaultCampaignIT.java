@@ -40,7 +40,9 @@ import org.redsession.testsupport.TestClient;
  * (round robin, no stickiness) on one Redis with AOF ({@code appendfsync everysec}); concurrent clients sign in, read,
  * increment their counter, sign out, end their other sessions and change passwords, through HAProxy and straight to
  * an instance, every operation recorded; a nemesis, seeded and so reproducible, SIGKILLs and restarts Redis, freezes it
- * (SIGSTOP/SIGCONT), SIGKILLs and restarts instances and freezes them; then everything heals, a quiet period follows,
+ * (SIGSTOP/SIGCONT), SIGKILLs and restarts instances and freezes them, and (each instance runs in a network namespace
+ * of its own when the machine allows it, see {@link Netns}) cuts an instance off from Redis or from HAProxy and the
+ * clients; then everything heals, a quiet period follows,
  * and every session that was not ended is read once more. {@link Checker} then checks the history: no acknowledged
  * increment lost outside the AOF loss window, no session served after its ending was acknowledged, never another
  * user's identity, no 500 and no error outside a fault, every live session served again after healing.
@@ -73,11 +75,16 @@ class FaultCampaignIT {
     /** Where clients send requests: mostly HAProxy ("lb"), else an instance directly. */
     private List<String> targets = List.of("lb", "lb", "lb", "lb", "lb", "app1", "app2", "app3");
     private Path war;
+    /** Network namespaces of the instances (when the machine allows them): partitions become possible. */
+    private Netns net;
     private RedisServer redis;
     private HaProxy proxy;
 
     @Test
     void aSeededCampaign_ofClientsAndFaults_leavesAHistoryThatPassesEveryCheck() throws Exception {
+        if (Netns.available()) {
+            net = Netns.create(3);
+        }
         Checker.Report report = run("campaign", List.of("app1", "app2", "app3"), true, seconds);
         assertTrue(report.ok(), () -> "violations (report in target/campaign/): " + report.examples());
     }
@@ -114,7 +121,13 @@ class FaultCampaignIT {
 
     private Checker.Report run(String label, List<String> names, boolean nemesis, int runSeconds) throws Exception {
         Path dir = Ops.workDir(label + "-" + seed);
-        redis = RedisServer.start("--appendonly", "yes", "--appendfsync", "everysec");
+        List<String> redisArgs = new ArrayList<>(List.of("--appendonly", "yes", "--appendfsync", "everysec"));
+        if (net != null) {
+            // Also on each instance's link, so cutting that link cuts the instance off from Redis.
+            redisArgs.addAll(List.of("--protected-mode", "no", "--bind", "127.0.0.1"));
+            redisArgs.addAll(net.redisAddresses());
+        }
+        redis = RedisServer.start(redisArgs.toArray(String[]::new));
         try {
             for (String name : names) {
                 ports.put(name, FreePorts.next());
@@ -126,7 +139,9 @@ class FaultCampaignIT {
             starts.shutdown();
             assertTrue(starts.awaitTermination(10, TimeUnit.MINUTES));
             assertTrue(instances.keySet().containsAll(names), "every instance started: " + instances.keySet());
-            proxy = HaProxy.start(dir, ports);
+            Map<String, String> backends = new LinkedHashMap<>();
+            ports.forEach((name, port) -> backends.put(name, host(name) + ":" + port));
+            proxy = HaProxy.startAt(dir, backends);
             TestClient admin = new TestClient(proxy.base());
             Poll.until(Duration.ofSeconds(60), "HAProxy serves", () -> admin.get("health/ready").status() == 200);
             It.loginAdmin(admin);
@@ -176,7 +191,19 @@ class FaultCampaignIT {
             }
             instances.values().forEach(PayaraMicro::kill);
             redis.stop();
+            if (net != null) {
+                net.close();
+            }
         }
+    }
+
+    private static int index(String name) {
+        return Integer.parseInt(name.substring(3));
+    }
+
+    /** Where an instance is reached: its namespace address, or 127.0.0.1 without namespaces. */
+    private String host(String name) {
+        return net == null ? "127.0.0.1" : net.instanceAddress(index(name));
     }
 
     private PayaraMicro launch(String name) {
@@ -184,8 +211,12 @@ class FaultCampaignIT {
         if (war != null) {
             builder.war(war);
         }
+        if (net != null) {
+            builder.wrapper(net.exec(index(name)).toArray(String[]::new)).host(host(name));
+        }
+        String redisUrl = net == null ? redis.url() : "redis://" + net.redisSide(index(name)) + ":" + redis.port();
         return builder.name("camp-" + name).port(ports.get(name))
-                .env("REDIS_URL", redis.url())
+                .env("REDIS_URL", redisUrl)
                 .env("SESSION_MAX_PER_USER", "1000")
                 .env("SECURITY_LOGIN_MAX_FAILURES", "1000")
                 .env("SECURITY_LOGIN_MAX_FAILURES_PER_CLIENT", "100000")
@@ -296,7 +327,7 @@ class FaultCampaignIT {
     }
 
     private java.net.URI instanceBase(String name) {
-        return java.net.URI.create("http://127.0.0.1:" + ports.get(name) + "/");
+        return java.net.URI.create("http://" + host(name) + ":" + ports.get(name) + "/");
     }
 
     /** The session id an answer set (the cookie's id part), or null when it set none or cleared it. */
@@ -326,7 +357,7 @@ class FaultCampaignIT {
     private void runNemesis(Random random, long deadline) {
         pause(5_000); // let clients sign in first
         while (System.nanoTime() < deadline - Duration.ofSeconds(5).toNanos()) {
-            int choice = random.nextInt(4);
+            int choice = random.nextInt(net == null ? 4 : 6);
             String target = "app" + (1 + random.nextInt(instances.size()));
             long start = history.now();
             String kind;
@@ -351,11 +382,23 @@ class FaultCampaignIT {
                     pause(random.nextInt(2_000));
                     instances.put(target, launch(target));
                 }
-                default -> {
+                case 3 -> {
                     kind = "instance-pause";
                     signal(instances.get(target), "STOP");
                     pause(1_000 + random.nextInt(4_000));
                     signal(instances.get(target), "CONT");
+                }
+                case 4 -> {
+                    kind = "partition-redis";
+                    net.cutRedis(index(target));
+                    pause(1_000 + random.nextInt(5_000));
+                    net.healRedis(index(target));
+                }
+                default -> {
+                    kind = "partition-lb";
+                    net.cutLb(index(target));
+                    pause(1_000 + random.nextInt(5_000));
+                    net.healLb(index(target));
                 }
             }
             history.add(new History.Fault(kind, target, start, history.now()));

@@ -53,6 +53,13 @@ final class HaProxy implements AutoCloseable {
 
     /** The configuration text for a front port and named backends (name to port on 127.0.0.1). */
     static String config(int frontPort, Map<String, Integer> backends) {
+        Map<String, String> addresses = new LinkedHashMap<>();
+        backends.forEach((name, port) -> addresses.put(name, "127.0.0.1:" + port));
+        return configAt(frontPort, addresses);
+    }
+
+    /** The configuration text for a front port and named backends (name to "address:port"). */
+    static String configAt(int frontPort, Map<String, String> backends) {
         StringBuilder cfg = new StringBuilder("""
                 global
                     maxconn 500
@@ -85,13 +92,20 @@ final class HaProxy implements AutoCloseable {
                     default-server inter 1s fall 2 rise 1
                     http-response set-header %s %%s
                 """.formatted(frontPort, SERVED_BY));
-        backends.forEach((name, backendPort) -> cfg.append("    server ").append(name).append(" 127.0.0.1:")
-                .append(backendPort).append(" check\n"));
+        backends.forEach((name, address) -> cfg.append("    server ").append(name).append(" ").append(address)
+                .append(" check\n"));
         return cfg.toString();
     }
 
     /** Writes the configuration into {@code dir}, checks it with {@code haproxy -c} and starts HAProxy on a free port. */
     static HaProxy start(Path dir, Map<String, Integer> backends) {
+        Map<String, String> addresses = new LinkedHashMap<>();
+        backends.forEach((name, port) -> addresses.put(name, "127.0.0.1:" + port));
+        return startAt(dir, addresses);
+    }
+
+    /** Like {@link #start} with backends at any address ("address:port"), e.g. in network namespaces. */
+    static HaProxy startAt(Path dir, Map<String, String> backends) {
         String haproxy = executable();
         if (haproxy == null) {
             throw new IllegalStateException("haproxy is not installed");
@@ -100,7 +114,7 @@ final class HaProxy implements AutoCloseable {
         Path config = dir.resolve("haproxy.cfg");
         try {
             Files.createDirectories(dir);
-            Files.writeString(config, config(port, new LinkedHashMap<>(backends)));
+            Files.writeString(config, configAt(port, new LinkedHashMap<>(backends)));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -378,6 +378,18 @@ public final class RequestSession {
      * @throws SessionStoreUnavailableException if the store cannot be reached
      * @throws TooManyNewSessionsException if a new anonymous session was refused by the creation limit
      */
+    /**
+     * Counts this request as activity of its session, if it loaded one: its idle deadline is refreshed at the commit
+     * (at most once per touch interval). For requests that act (any unsafe method) without writing their session,
+     * e.g. an administrator's actions: they keep their session alive as reads through {@code getSession} do, while a
+     * read-only {@code GET /api/me} does not. Loads nothing.
+     */
+    public void countAsActivity() {
+        if (loaded && current != null && !current.isInvalidated()) {
+            current.markAccessed();
+        }
+    }
+
     /** Whether this request has written (or tried to write) its session to the store. */
     public boolean wrote() {
         return wrote;

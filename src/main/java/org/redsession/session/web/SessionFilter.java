@@ -72,6 +72,9 @@ public class SessionFilter extends HttpFilter {
         boolean unsafe = !("GET".equals(request.getMethod()) || "HEAD".equals(request.getMethod())
                 || "OPTIONS".equals(request.getMethod()));
         SessionResponse wrappedResponse = new SessionResponse(response, () -> {
+            if (unsafe) {
+                session.countAsActivity(); // acting through the session keeps it alive (GET /api/me does not)
+            }
             cookies.apply(response, session.commit());
             // Whatever this request wrote (its session, or another's: sign-out, revoke, password change, a user
             // deleted) must be visible to every instance before its answer leaves (the near cache's fence).

@@ -119,19 +119,30 @@ public class AccountService {
     }
 
     /**
-     * Changes a password after checking the current one.
+     * The first half of a password change, the slow one: checks the current password and the new one's rules, and
+     * hashes the new one. Nothing is written: {@link #setPasswordHash} does that, once the caller has made sure the
+     * change is still wanted (its session still live).
      *
-     * @return false when the current password is wrong
+     * @return the new password's stored hash, or empty when the current password is wrong
      * @throws InvalidAccountException if the new password breaks the rules
      */
-    public boolean changePassword(String username, String currentPassword, String newPassword) {
+    public Optional<String> hashNewPassword(String username, String currentPassword, String newPassword) {
         return hashing.call(() -> {
             if (check(username, currentPassword).isEmpty()) {
-                return false;
+                return Optional.empty();
             }
             validatePassword(username, newPassword);
-            return users.updatePassword(username, hasher.generate(newPassword.toCharArray()));
+            return Optional.of(hasher.generate(newPassword.toCharArray()));
         });
+    }
+
+    /**
+     * The second half of a password change: stores a hash made by {@link #hashNewPassword}.
+     *
+     * @return false if the account no longer exists
+     */
+    public boolean setPasswordHash(String username, String passwordHash) {
+        return users.updatePassword(username, passwordHash);
     }
 
     /** Deletes an account. @return false if there was none */

@@ -25,6 +25,7 @@ import org.redsession.config.SecuritySettings;
 import org.redsession.metrics.SessionMetrics;
 import org.redsession.session.AuditEvent;
 import org.redsession.session.RequestSession;
+import org.redsession.session.SessionGoneException;
 import org.redsession.session.SessionSummary;
 import org.redsession.session.SessionIdentity;
 import org.redsession.session.SessionManager;
@@ -211,16 +212,27 @@ public class SessionAccess {
     }
 
     /**
-     * Changes the caller's password: every other session ends, the current one gets a new id.
+     * Changes the caller's password: every other session ends, the current one gets a new id. The password is
+     * written only after the current session's rotation succeeded, which the store refuses atomically when the
+     * session ended while the passwords were being hashed (revoked elsewhere, signed out): then nothing changes and
+     * the caller learns that its session ended, instead of a password changed through a session that had already
+     * ended (found by the fault campaign, issue 15).
      *
      * @return false when the current password is wrong
+     * @throws SessionGoneException if the session ended while the passwords were checked (nothing was changed)
      */
     public boolean changePassword(HttpServletRequest request, String currentPassword, String newPassword) {
-        SessionIdentity identity = of(request).identity().orElseThrow(() -> new IllegalStateException("not signed in"));
-        if (!accounts.changePassword(identity.username(), currentPassword, newPassword)) {
+        RequestSession session = of(request);
+        SessionIdentity identity = session.identity().orElseThrow(() -> new IllegalStateException("not signed in"));
+        Optional<String> hash = accounts.hashNewPassword(identity.username(), currentPassword, newPassword);
+        if (hash.isEmpty()) {
             return false;
         }
-        of(request).revokeOthers("password_changed");
+        session.revokeOthers("password_changed");
+        if (!accounts.setPasswordHash(identity.username(), hash.get())) {
+            // The account was deleted meanwhile, and with it every session.
+            throw new SessionGoneException(session.current().key());
+        }
         return true;
     }
 

@@ -257,6 +257,50 @@ class AccountsIT {
         It.login(fresh, name, "Another-Long-Phrase-7");
     }
 
+    /**
+     * A password change whose session is ended while the passwords are being hashed (here: the user ends every other
+     * session from a second browser) changes nothing and answers 401; before, the password was changed and the caller
+     * told 401 (found by the fault campaign, issue 15). Every outcome must be consistent: 204 and the new password
+     * works, or 401 and the old one still does.
+     */
+    @Test
+    void aPasswordChange_whoseSessionEndsWhileItHashes_changesNothing() throws Exception {
+        String name = newUser();
+        String current = PASSWORD;
+        int refused = 0;
+        for (int i = 0; i < 5 && refused == 0; i++) {
+            TestClient changer = new TestClient(It.local(base));
+            It.login(changer, name, current);
+            TestClient other = new TestClient(instanceB.base());
+            It.login(other, name, current);
+            String next = "Another-Long-Phrase-" + i + "-" + UUID.randomUUID().toString().substring(0, 4);
+            String body = Json.createObjectBuilder().add("currentPassword", current).add("newPassword", next).build()
+                    .toString();
+            java.util.concurrent.CompletableFuture<TestClient.Res> change = java.util.concurrent.CompletableFuture
+                    .supplyAsync(() -> changer.postJson("api/me/password", body));
+            // A race on purpose, not a wait: the change is hashing two passwords (210,000 PBKDF2 iterations each)
+            // for well over this long when the other browser ends its session.
+            Thread.sleep(40);
+            assertEquals(204, other.delete("api/me/sessions?scope=others").status(), other.last()::toString);
+            TestClient.Res changed = change.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            // Only sign-ins that must succeed (failed ones would count towards the client's sign-in limit).
+            if (changed.status() == 204) {
+                assertEquals(200, signInStatus(name, next), "answered 204: the new password works");
+                current = next;
+            } else {
+                It.assertError(changed, 401, "session_expired");
+                assertEquals(200, signInStatus(name, current), "answered 401: the password must not have changed");
+                refused++;
+            }
+        }
+        assertTrue(refused > 0, "no change was ever caught by the other browser's revocation while it hashed");
+    }
+
+    private int signInStatus(String name, String password) {
+        return new TestClient(It.local(base)).postJson("api/auth/login", Json.createObjectBuilder()
+                .add("username", name).add("password", password).build().toString()).status();
+    }
+
     @Test
     void deletingAUser_endsAllTheirSessionsAtOnce() throws Exception {
         String name = newUser();

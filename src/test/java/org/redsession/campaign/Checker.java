@@ -29,8 +29,12 @@ import java.util.TreeMap;
  * <h2>Fault model</h2>
  * Redis runs with {@code appendfsync everysec}: a SIGKILL ({@value History.Fault#REDIS_KILL}) may lose the
  * acknowledged writes of about the last second before it. A write acknowledged within
- * {@link Params#lossWindowMicros()} before a Redis kill's start may therefore be lost; any other acknowledged write
- * must survive. During a fault, and for {@link Params#recoveryMicros()} after it heals, requests may fail
+ * {@link Params#lossWindowMicros()} before a Redis kill's start may therefore be lost. With Sentinel, replication is
+ * asynchronous: a failover ({@value History.Fault#PRIMARY_KILL}, {@value History.Fault#PRIMARY_PAUSE},
+ * {@value History.Fault#FAILOVER}) may lose what the replica had not received, that is writes acknowledged within the
+ * loss window before the fault, and, when the old primary lived on (frozen, or a failover asked for), also those it
+ * acknowledged until the fault ended (it was turned into a replica). Any other acknowledged write must survive
+ * ({@link History.Fault#mayLoseWrites()}, {@link History.Fault#lossesUntil()}). During a fault, and for {@link Params#recoveryMicros()} after it heals, requests may fail
  * (502, 503, 504 or no answer), but never with another 5xx, and never with a wrong answer. An op that got no answer
  * or a 5xx is indeterminate: it may or may not have taken effect.
  *
@@ -43,7 +47,8 @@ import java.util.TreeMap;
  * <li>{@value #SERVED_AFTER_END}: once a chain ended (its {@link Kind#SIGN_OUT} answered 204, or another chain of the
  * same user got 204 for {@link Kind#REVOKE_OTHERS} or {@link Kind#PASSWORD_CHANGE} after this chain's sign-in had
  * completed), no op of it that starts after the ending's answer is served (2xx), unless the ending itself was
- * acknowledged within the loss window before a Redis kill that started before that op.</li>
+ * acknowledged within the loss window before a Redis kill that started before that op. Likewise an id the chain
+ * left behind (an answer gave it a new one) is never served again in an op that starts after that answer.</li>
  * <li>{@value #FOREIGN_IDENTITY}: no answer reports another user's identity.</li>
  * <li>{@value #ERRORS_OUTSIDE_FAULTS}: no 5xx other than 502/503/504 ever; 502, 503, 504 and "no answer" only while
  * some fault is active or recovering ({@code [start, end + recovery]} overlaps the op; any fault excuses any op,
@@ -95,7 +100,7 @@ public final class Checker {
     /**
      * How much the fault model allows.
      *
-     * @param lossWindowMicros  writes acknowledged within this long before the start of a Redis kill may be lost
+     * @param lossWindowMicros  writes acknowledged within this long before the start of a Redis kill or failover may be lost
      *                          (AOF {@code everysec}: 1.5 s in practice)
      * @param recoveryMicros    after a fault heals, failures (502, 503, 504, no answer) are still allowed this long
      * @param finalWithinMicros every live chain must be served within this long after the last heal (invariant 5)
@@ -194,6 +199,8 @@ public final class Checker {
         final List<String> ids = new ArrayList<>();
         final List<Op> ops = new ArrayList<>();
         final List<Op> endings = new ArrayList<>();
+        /** Each id the chain left behind, to the op whose answer replaced it. */
+        final Map<String, Op> retiredBy = new HashMap<>();
         long lastIdSetAt;
         boolean possiblyEnded;
 
@@ -289,6 +296,7 @@ public final class Checker {
         }
 
         private void rotate(Chain chain, Op op) {
+            chain.retiredBy.putIfAbsent(op.session(), op);
             chain.ids.add(op.newSession());
             chain.lastIdSetAt = op.end();
             chainById.put(op.newSession(), chain);
@@ -389,7 +397,7 @@ public final class Checker {
             String how = lost.counter() == revealer.counter() ? "returned the same value again (lost update)"
                     : "answered " + revealer.counter();
             violation(LOST_INCREMENTS, chain + ": " + describe(lost) + " acknowledged " + lost.counter()
-                    + ", then " + describe(revealer) + " " + how + "; no redis-kill started within "
+                    + ", then " + describe(revealer) + " " + how + "; no redis-kill or failover started within "
                     + p.lossWindowMicros() + " µs after that ack and before the revealing op");
         }
 
@@ -405,10 +413,15 @@ public final class Checker {
                 Optional<Op> unexcused = before.stream()
                         .filter(e -> killAfter(e.end(), op.start()).isEmpty())
                         .findFirst();
+                Op retired = chain.retiredBy.get(op.session());
+                boolean retiredBefore = retired != null && retired.end() < op.start();
                 if (unexcused.isPresent()) {
                     violation(SERVED_AFTER_END, chain + " was ended by " + describe(unexcused.get())
                             + ", yet " + describe(op) + " was served");
-                } else if (!before.isEmpty()) {
+                } else if (retiredBefore && killAfter(retired.end(), op.start()).isEmpty()) {
+                    violation(SERVED_AFTER_END, chain + " left id " + op.session() + " behind when "
+                            + describe(retired) + " gave it a new one, yet " + describe(op) + " was served with it");
+                } else if (!before.isEmpty() || retiredBefore) {
                     restored = true;
                 }
             }
@@ -482,7 +495,7 @@ public final class Checker {
             } else {
                 violation(NOT_SERVED_AFTER_HEAL, chain + " is live but " + describe(refused) + " was refused; its "
                         + "id was set at " + chain.lastIdSetAt + " µs, not within " + p.lossWindowMicros()
-                        + " µs before any redis-kill");
+                        + " µs before any redis-kill or failover");
             }
         }
 
@@ -493,13 +506,14 @@ public final class Checker {
         // ---- shared -------------------------------------------------------------------------------------------
 
         /**
-         * A Redis kill that may have lost a write acknowledged at {@code ackedAt}: it started within the loss
-         * window after the ack, and before {@code before} (the op that noticed the loss).
+         * A fault that may have lost a write acknowledged at {@code ackedAt} (a Redis kill or a failover): the ack
+         * came within the loss window before the fault started, or while it could still lose writes
+         * ({@link Fault#lossesUntil()}), and the fault started before {@code before} (the op that noticed the loss).
          */
         private Optional<Fault> killAfter(long ackedAt, long before) {
             return faults.stream()
-                    .filter(f -> Fault.REDIS_KILL.equals(f.kind()))
-                    .filter(f -> f.start() - p.lossWindowMicros() <= ackedAt && ackedAt <= f.start())
+                    .filter(Fault::mayLoseWrites)
+                    .filter(f -> f.start() - p.lossWindowMicros() <= ackedAt && ackedAt <= f.lossesUntil())
                     .filter(f -> f.start() < before)
                     .findFirst();
         }

@@ -147,6 +147,48 @@ class CheckerTest {
     }
 
     @Test
+    void incrementsAcknowledgedByAFrozenPrimaryUntilItWasDemotedMayBeLost() {
+        // Sentinel: the primary froze at 5 s, a replica was promoted, the old primary woke and acknowledged an
+        // increment at 6.5 s before it was turned into a replica at 7 s (the fault's end): that one may be lost.
+        signIn(1, "alice", 0, 10, "a1");
+        increment(1, "alice", "a1", 100, 110, 1);
+        fault(Fault.PRIMARY_PAUSE, "redis:6380", 5_000, 7_000);
+        increment(1, "alice", "a1", 6_400, 6_500, 2);
+        increment(1, "alice", "a1", 7_100, 7_110, 2);
+        finalRead(1, "alice", "a1", 7_300, 7_310, 200);
+
+        Report report = check();
+
+        assertTrue(report.ok(), report::toString);
+        assertEquals(1, report.allowedLosses().get(Checker.INCREMENTS_LOST));
+    }
+
+    @Test
+    void aKilledPrimaryAcknowledgesNothingAfterItsKill_soLaterLossesAreViolations() {
+        // A SIGKILLed primary cannot acknowledge after the kill: an ack at 6.5 s came from the new primary and
+        // must survive, even though the fault (the topology whole again) ends only at 7 s.
+        signIn(1, "alice", 0, 10, "a1");
+        increment(1, "alice", "a1", 100, 110, 1);
+        fault(Fault.PRIMARY_KILL, "redis:6380", 5_000, 7_000);
+        increment(1, "alice", "a1", 6_400, 6_500, 2);
+        increment(1, "alice", "a1", 7_100, 7_110, 2);
+        finalRead(1, "alice", "a1", 7_300, 7_310, 200);
+
+        assertEquals(1, check().count(Checker.LOST_INCREMENTS));
+    }
+
+    @Test
+    void aReplicaKillLosesNothing() {
+        signIn(1, "alice", 0, 10, "a1");
+        increment(1, "alice", "a1", 4_000, 4_010, 1);
+        fault(Fault.REPLICA_KILL, "redis:6381", 4_500, 6_000);
+        increment(1, "alice", "a1", 6_100, 6_110, 1);
+        finalRead(1, "alice", "a1", 6_300, 6_310, 200);
+
+        assertEquals(1, check().count(Checker.LOST_INCREMENTS), "the primary kept everything");
+    }
+
+    @Test
     void lossRevealedBeforeTheKillIsNotExcusedByIt() {
         signIn(1, "alice", 0, 10, "a1");
         increment(1, "alice", "a1", 100, 110, 1);
@@ -155,6 +197,35 @@ class CheckerTest {
         finalRead(1, "alice", "a1", 2_100, 2_110, 200);
 
         assertEquals(1, check().count(Checker.LOST_INCREMENTS));
+    }
+
+    @Test
+    void anIdLeftBehindByARotationThatIsServedAgainIsViolation() {
+        signIn(1, "alice", 0, 10, "a1");
+        passwordChange(1, "alice", "a1", 100, 110, "a2");
+        read(1, "alice", "a1", 200, 210, 200); // the old cookie replayed: must be refused
+        read(1, "alice", "a1", 300, 310, 401);
+        finalRead(1, "alice", "a2", 400, 410, 200);
+
+        Report report = check();
+
+        assertEquals(1, report.count(Checker.SERVED_AFTER_END), report::toString);
+        assertTrue(report.examples().getFirst().detail().contains("left id a1 behind"));
+        assertOnly(report, Checker.SERVED_AFTER_END);
+    }
+
+    @Test
+    void anIdLeftBehindJustBeforeAFailoverMayComeBack() {
+        signIn(1, "alice", 0, 10, "a1");
+        revokeOthers(1, "alice", "a1", 4_000, 4_010, "a2");
+        fault(Fault.PRIMARY_KILL, "redis:6380", 5_000, 6_000);
+        read(1, "alice", "a1", 6_100, 6_110, 200);
+        finalRead(1, "alice", "a2", 6_200, 6_210, 200);
+
+        Report report = check();
+
+        assertTrue(report.ok(), report::toString);
+        assertEquals(1, report.allowedLosses().get(Checker.ENDED_RESTORED));
     }
 
     @Test
@@ -216,6 +287,19 @@ class CheckerTest {
         signIn(1, "alice", 0, 10, "a1");
         signOut(1, "alice", "a1", 4_000, 4_010, 204);
         fault(Fault.REDIS_KILL, "redis", 5_000, 6_000);
+        read(1, "alice", "a1", 6_100, 6_110, 200);
+
+        Report report = check();
+
+        assertTrue(report.ok(), report::toString);
+        assertEquals(1, report.allowedLosses().get(Checker.ENDED_RESTORED));
+    }
+
+    @Test
+    void signOutAcknowledgedJustBeforeAFailoverMayBeUndone() {
+        signIn(1, "alice", 0, 10, "a1");
+        signOut(1, "alice", "a1", 4_000, 4_010, 204);
+        fault(Fault.FAILOVER, "redis:6380", 5_000, 6_000);
         read(1, "alice", "a1", 6_100, 6_110, 200);
 
         Report report = check();

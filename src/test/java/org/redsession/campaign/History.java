@@ -81,8 +81,9 @@ public final class History {
      * One injected fault.
      *
      * @param kind   {@link #REDIS_KILL}, {@link #REDIS_PAUSE}, {@link #INSTANCE_KILL}, {@link #INSTANCE_PAUSE},
-     *               {@link #PARTITION_REDIS} or {@link #PARTITION_LB}
-     * @param target what it hit: {@code "redis"} or an instance name
+     *               {@link #PARTITION_REDIS}, {@link #PARTITION_LB}, or with Sentinel {@link #PRIMARY_KILL},
+     *               {@link #PRIMARY_PAUSE}, {@link #FAILOVER} or {@link #REPLICA_KILL}
+     * @param target what it hit: {@code "redis"}, a Redis node ({@code "redis:<port>"}) or an instance name
      * @param start  when it began, µs since the campaign start
      * @param end    when it healed (for a Redis kill: when Redis answered again); {@link Long#MAX_VALUE} if never
      */
@@ -99,6 +100,40 @@ public final class History {
         public static final String PARTITION_REDIS = "partition-redis";
         /** The instance {@code target} cut off from HAProxy. */
         public static final String PARTITION_LB = "partition-lb";
+        /**
+         * Sentinel: SIGKILL of the primary; the Sentinels promote the replica, and the old primary, started again,
+         * becomes a replica of the new one (what it had not yet sent to the replica is lost). Ends when the topology
+         * is whole again.
+         */
+        public static final String PRIMARY_KILL = "primary-kill";
+        /**
+         * Sentinel: SIGSTOP of the primary for longer than the Sentinels' down-after time, then SIGCONT: a failover
+         * happens while the old primary is frozen, and it may still acknowledge writes after it wakes, until the
+         * Sentinels turn it into a replica (those writes are lost). Ends when the topology is whole again.
+         */
+        public static final String PRIMARY_PAUSE = "primary-pause";
+        /** Sentinel: a failover asked of a Sentinel ({@code SENTINEL FAILOVER}). Ends when the topology is whole. */
+        public static final String FAILOVER = "failover";
+        /** Sentinel: SIGKILL of the replica, then a restart. Loses nothing. */
+        public static final String REPLICA_KILL = "replica-kill";
+
+        /**
+         * Whether writes acknowledged during this fault (or just before it) may be lost: Redis restarted from an AOF
+         * written every second, or a failover to a replica that is fed asynchronously.
+         */
+        public boolean mayLoseWrites() {
+            return REDIS_KILL.equals(kind) || PRIMARY_KILL.equals(kind) || PRIMARY_PAUSE.equals(kind)
+                    || FAILOVER.equals(kind);
+        }
+
+        /**
+         * The last moment a write acknowledged then may be lost by this fault: the kill itself for a SIGKILL (nothing
+         * is acknowledged afterwards by the dead process), the fault's end for a failover (the old primary may
+         * acknowledge writes until it is turned into a replica).
+         */
+        public long lossesUntil() {
+            return REDIS_KILL.equals(kind) || PRIMARY_KILL.equals(kind) ? start : end;
+        }
 
         /** Checks the fields every fault must have. */
         public Fault {

@@ -47,8 +47,15 @@ import org.redsession.testsupport.TestClient;
  * increment lost outside the AOF loss window, no session served after its ending was acknowledged, never another
  * user's identity, no 500 and no error outside a fault, every live session served again after healing.
  *
- * <p>Run: {@code ./mvnw verify -Dit.test=FaultCampaignIT -Dcampaign.seconds=1800 -Dcampaign.seed=42} (CI runs 60 s
- * with a seed of the day; the report, with the seed to replay it, goes to {@code target/campaign/}).
+ * <p>A second topology replaces the one Redis by Sentinel ({@link RedisSentinels}: a primary and a replica, both with
+ * the same AOF, and three Sentinels that fail over after 1 s of silence). Its nemesis SIGKILLs the primary (the old
+ * one, started again, becomes a replica), freezes it long enough for a failover while it is frozen, asks the Sentinels
+ * for a failover, and SIGKILLs the replica, besides the instance faults and partitions; a failover may lose what the
+ * replica had not received, which the checker allows only around a failover ({@link History.Fault#mayLoseWrites()}).
+ *
+ * <p>Run: {@code ./mvnw verify -Dit.test='FaultCampaignIT#aSeeded*' -Dcampaign.seconds=1800 -Dcampaign.seed=42} (both
+ * topologies; name one test method to run one; CI runs each for 60 s with a seed of the day; the report, with the
+ * seed to replay it, goes to {@code target/campaign/}).
  */
 @EnabledIf(value = "org.redsession.it.ops.FaultCampaignIT#haproxyInstalled",
         disabledReason = "haproxy is not installed: apt-get install -y haproxy (Debian package) to run this test")
@@ -58,6 +65,8 @@ class FaultCampaignIT {
     private static final Duration LOSS_WINDOW = Duration.ofMillis(1500);
     private static final Duration RECOVERY = Duration.ofSeconds(20);
     private static final Duration FINAL_WITHIN = Duration.ofSeconds(60);
+    /** How long the Sentinel topology may take to fail over, or to be whole again after a fault. */
+    private static final Duration SENTINEL_HEAL = Duration.ofSeconds(60);
 
     static boolean haproxyInstalled() {
         return HaProxy.executable() != null;
@@ -78,6 +87,9 @@ class FaultCampaignIT {
     /** Network namespaces of the instances (when the machine allows them): partitions become possible. */
     private Netns net;
     private RedisServer redis;
+    /** The Sentinel topology, instead of {@link #redis}, in the Sentinel campaign. */
+    private RedisSentinels sentinels;
+    private boolean sentinelTopology;
     private HaProxy proxy;
 
     @Test
@@ -86,6 +98,16 @@ class FaultCampaignIT {
             net = Netns.create(3);
         }
         Checker.Report report = run("campaign", List.of("app1", "app2", "app3"), true, seconds);
+        assertTrue(report.ok(), () -> "violations (report in target/campaign/): " + report.examples());
+    }
+
+    @Test
+    void aSeededCampaign_onSentinel_withFailovers_leavesAHistoryThatPassesEveryCheck() throws Exception {
+        if (Netns.available()) {
+            net = Netns.create(3);
+        }
+        sentinelTopology = true;
+        Checker.Report report = run("sentinel", List.of("app1", "app2", "app3"), true, seconds);
         assertTrue(report.ok(), () -> "violations (report in target/campaign/): " + report.examples());
     }
 
@@ -125,12 +147,17 @@ class FaultCampaignIT {
         String startupTimeout = System.getProperty("payara.startupTimeoutInSeconds");
         System.setProperty("payara.startupTimeoutInSeconds", System.getProperty("campaign.startupTimeoutInSeconds", "480"));
         List<String> redisArgs = new ArrayList<>(List.of("--appendonly", "yes", "--appendfsync", "everysec"));
-        if (net != null) {
-            // Also on each instance's link, so cutting that link cuts the instance off from Redis.
-            redisArgs.addAll(List.of("--protected-mode", "no", "--bind", "127.0.0.1"));
-            redisArgs.addAll(net.redisAddresses());
+        if (sentinelTopology) {
+            sentinels = RedisSentinels.start(dir, net == null ? "127.0.0.1" : net.serviceAddress(), 1000,
+                    redisArgs.toArray(String[]::new));
+        } else {
+            if (net != null) {
+                // Also on each instance's link, so cutting that link cuts the instance off from Redis.
+                redisArgs.addAll(List.of("--protected-mode", "no", "--bind", "127.0.0.1"));
+                redisArgs.addAll(net.redisAddresses());
+            }
+            redis = RedisServer.start(redisArgs.toArray(String[]::new));
         }
-        redis = RedisServer.start(redisArgs.toArray(String[]::new));
         try {
             for (String name : names) {
                 ports.put(name, FreePorts.next());
@@ -193,8 +220,10 @@ class FaultCampaignIT {
             Path out = Path.of("target", "campaign");
             Files.createDirectories(out);
             String text = "# Fault campaign (" + label + "), seed " + seed + ", " + runSeconds + " s, " + names.size()
-                    + " instance(s)\n\nReplay: `./mvnw -B verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false "
-                    + "-Dit.test=FaultCampaignIT -Dcampaign.seed=" + seed + " -Dcampaign.seconds=" + runSeconds + "`\n\n"
+                    + " instance(s), " + (sentinelTopology ? "Sentinel (primary, replica, 3 sentinels)" : "one Redis (AOF)")
+                    + (net == null ? "" : ", network namespaces") + "\n\nReplay: `./mvnw -B verify -Dtest=none "
+                    + "-Dsurefire.failIfNoSpecifiedTests=false -Dit.test='FaultCampaignIT#" + testMethod() + "' "
+                    + "-Dcampaign.seed=" + seed + " -Dcampaign.seconds=" + runSeconds + "`\n\n"
                     + report.table() + "\n";
             Files.writeString(out.resolve(label + "-" + seed + ".md"), text);
             history.writeJsonLines(out.resolve(label + "-" + seed + ".jsonl"));
@@ -210,7 +239,12 @@ class FaultCampaignIT {
                 proxy.close();
             }
             instances.values().forEach(PayaraMicro::kill);
-            redis.stop();
+            if (redis != null) {
+                redis.stop();
+            }
+            if (sentinels != null) {
+                sentinels.close();
+            }
             if (net != null) {
                 net.close();
             }
@@ -220,6 +254,11 @@ class FaultCampaignIT {
                 System.setProperty("payara.startupTimeoutInSeconds", startupTimeout);
             }
         }
+    }
+
+    private String testMethod() {
+        return war != null ? "theChecker_*" : sentinelTopology ? "aSeededCampaign_onSentinel*"
+                : "aSeededCampaign_ofClients*";
     }
 
     private static int index(String name) {
@@ -239,7 +278,12 @@ class FaultCampaignIT {
         if (net != null) {
             builder.wrapper(net.exec(index(name)).toArray(String[]::new)).host(host(name));
         }
-        String redisUrl = net == null ? redis.url() : "redis://" + net.redisSide(index(name)) + ":" + redis.port();
+        if (sentinels != null) {
+            builder.env("REDIS_MODE", "sentinel").env("REDIS_NODES", sentinels.nodesSetting())
+                    .env("REDIS_SENTINEL_MASTER", RedisSentinels.MASTER);
+        }
+        String redisUrl = sentinels != null ? "redis://127.0.0.1:6379" // scheme only: the Sentinels name the primary
+                : net == null ? redis.url() : "redis://" + net.redisSide(index(name)) + ":" + redis.port();
         return builder.name("camp-" + name).port(ports.get(name))
                 .env("REDIS_URL", redisUrl)
                 .env("SESSION_MAX_PER_USER", "1000")
@@ -272,6 +316,13 @@ class FaultCampaignIT {
                 c.setCookie(It.COOKIE, cookie);
                 call(c, client, user, Kind.READ, targets.get(random.nextInt(targets.size())), session, random);
                 c.clearCookies();
+            } else if (session != null && op.newSession() != null && !op.newSession().equals(session)
+                    && (kind == Kind.REVOKE_OTHERS || kind == Kind.PASSWORD_CHANGE) && op.status() / 100 == 2) {
+                // The id changed: a stale tab replays the id left behind once, which must be refused too.
+                String fresh = c.cookies().get(It.COOKIE);
+                c.setCookie(It.COOKIE, cookie);
+                call(c, client, user, Kind.READ, targets.get(random.nextInt(targets.size())), session, random);
+                c.setCookie(It.COOKIE, fresh);
             }
             if (op.status() == 401 || (kind == Kind.SIGN_OUT && op.status() == 204)) {
                 if (session != null && op.status() == 401) {
@@ -300,12 +351,13 @@ class FaultCampaignIT {
         String identity = null;
         long counter = -1;
         String newPassword = null;
+        String usedPassword = passwords.get(user);
         try {
             TestClient.Res res = switch (kind) {
                 case SIGN_IN -> {
                     c.setHeader("X-CSRF-Token", null);
                     yield to.postJson("api/auth/login", Json.createObjectBuilder().add("username", user)
-                            .add("password", passwords.get(user)).build().toString());
+                            .add("password", usedPassword).build().toString());
                 }
                 case READ, FINAL_READ -> to.get("api/me");
                 case INCREMENT -> to.post("api/counter");
@@ -314,7 +366,7 @@ class FaultCampaignIT {
                 case PASSWORD_CHANGE -> {
                     newPassword = "Campaign-" + Long.toHexString(random.nextLong()) + "-Pw-9";
                     yield to.postJson("api/me/password", Json.createObjectBuilder().add("currentPassword",
-                            passwords.get(user)).add("newPassword", newPassword).build().toString());
+                            usedPassword).add("newPassword", newPassword).build().toString());
                 }
             };
             status = res.status();
@@ -333,14 +385,24 @@ class FaultCampaignIT {
                 counter = body.getJsonNumber("counter").longValue();
             }
             if (status == 204 && kind == Kind.PASSWORD_CHANGE) {
-                passwords.put(user, newPassword);
-                maybePasswords.remove(user);
+                synchronized (passwords) {
+                    passwords.put(user, newPassword);
+                    maybePasswords.remove(user);
+                }
             } else if (kind == Kind.PASSWORD_CHANGE && (status == 0 || status >= 500)) {
-                maybePasswords.put(user, newPassword);
-            } else if (kind == Kind.SIGN_IN && status == 401 && maybePasswords.containsKey(user)) {
+                synchronized (passwords) {
+                    maybePasswords.put(user, newPassword);
+                }
+            } else if (kind == Kind.SIGN_IN && status == 401) {
                 // The unanswered change did happen (or this one was refused for another reason): try it next time.
-                String maybe = maybePasswords.remove(user);
-                maybePasswords.put(user, passwords.put(user, maybe));
+                // Only if no other client of the user switched already (sign-ins overlap): else they would flip the
+                // two passwords back and forth.
+                synchronized (passwords) {
+                    String maybe = maybePasswords.get(user);
+                    if (maybe != null && passwords.replace(user, usedPassword, maybe)) {
+                        maybePasswords.put(user, usedPassword);
+                    }
+                }
             }
         } catch (UncheckedIOException e) {
             status = 0; // no answer: timed out, refused or reset
@@ -381,57 +443,104 @@ class FaultCampaignIT {
     /** Seeded faults, one at a time, until the deadline: each healed before the next. */
     private void runNemesis(Random random, long deadline) {
         pause(5_000); // let clients sign in first
+        List<String> kinds = new ArrayList<>(sentinelTopology
+                ? List.of(History.Fault.PRIMARY_KILL, History.Fault.PRIMARY_PAUSE, History.Fault.FAILOVER,
+                        History.Fault.REPLICA_KILL, History.Fault.INSTANCE_KILL, History.Fault.INSTANCE_PAUSE)
+                : List.of(History.Fault.REDIS_KILL, History.Fault.REDIS_PAUSE, History.Fault.INSTANCE_KILL,
+                        History.Fault.INSTANCE_PAUSE));
+        if (net != null) {
+            kinds.addAll(List.of(History.Fault.PARTITION_REDIS, History.Fault.PARTITION_LB));
+        }
         while (System.nanoTime() < deadline - Duration.ofSeconds(5).toNanos()) {
             // An instance's restart takes a minute or more here: short runs (CI) leave it out, so they see many faults.
-            int choice;
-            do {
-                choice = random.nextInt(net == null ? 4 : 6);
-            } while (choice == 2 && seconds < 300);
-            String target = "app" + (1 + random.nextInt(instances.size()));
-            long start = history.now();
             String kind;
-            switch (choice) {
-                case 0 -> {
-                    kind = "redis-kill";
-                    redis.kill();
-                    pause(500 + random.nextInt(2_000));
-                    redis.restart();
-                    target = "redis";
-                }
-                case 1 -> {
-                    kind = "redis-pause";
-                    redis.pause();
-                    pause(1_000 + random.nextInt(3_000));
-                    redis.resume();
-                    target = "redis";
-                }
-                case 2 -> {
-                    kind = "instance-kill";
-                    instances.get(target).kill();
-                    pause(random.nextInt(2_000));
-                    instances.put(target, relaunch(target));
-                }
-                case 3 -> {
-                    kind = "instance-pause";
-                    signal(instances.get(target), "STOP");
-                    pause(1_000 + random.nextInt(4_000));
-                    signal(instances.get(target), "CONT");
-                }
-                case 4 -> {
-                    kind = "partition-redis";
-                    net.cutRedis(index(target));
-                    pause(1_000 + random.nextInt(5_000));
-                    net.healRedis(index(target));
-                }
-                default -> {
-                    kind = "partition-lb";
-                    net.cutLb(index(target));
-                    pause(1_000 + random.nextInt(5_000));
-                    net.healLb(index(target));
-                }
-            }
+            do {
+                kind = kinds.get(random.nextInt(kinds.size()));
+            } while (kind.equals(History.Fault.INSTANCE_KILL) && seconds < 300);
+            String instance = "app" + (1 + random.nextInt(instances.size()));
+            long start = history.now();
+            String target = inject(kind, instance, random);
             history.add(new History.Fault(kind, target, start, history.now()));
             pause(2_000 + random.nextInt(6_000));
+        }
+    }
+
+    /** Injects one fault and heals it; returns what it hit. */
+    private String inject(String kind, String instance, Random random) {
+        switch (kind) {
+            case History.Fault.REDIS_KILL -> {
+                redis.kill();
+                pause(500 + random.nextInt(2_000));
+                redis.restart();
+                return "redis";
+            }
+            case History.Fault.REDIS_PAUSE -> {
+                redis.pause();
+                pause(1_000 + random.nextInt(3_000));
+                redis.resume();
+                return "redis";
+            }
+            case History.Fault.INSTANCE_KILL -> {
+                instances.get(instance).kill();
+                pause(random.nextInt(2_000));
+                instances.put(instance, relaunch(instance));
+                return instance;
+            }
+            case History.Fault.INSTANCE_PAUSE -> {
+                signal(instances.get(instance), "STOP");
+                pause(1_000 + random.nextInt(4_000));
+                signal(instances.get(instance), "CONT");
+                return instance;
+            }
+            case History.Fault.PARTITION_REDIS -> {
+                net.cutRedis(index(instance));
+                pause(1_000 + random.nextInt(5_000));
+                net.healRedis(index(instance));
+                return instance;
+            }
+            case History.Fault.PARTITION_LB -> {
+                net.cutLb(index(instance));
+                pause(1_000 + random.nextInt(5_000));
+                net.healLb(index(instance));
+                return instance;
+            }
+            case History.Fault.PRIMARY_KILL -> {
+                RedisServer primary = sentinels.primary();
+                primary.kill();
+                sentinels.awaitPrimaryOtherThan(primary.port(), SENTINEL_HEAL);
+                pause(random.nextInt(2_000));
+                primary.restart(); // with its own AOF; the Sentinels turn it into a replica of the new primary
+                sentinels.awaitWhole(SENTINEL_HEAL);
+                return "redis:" + primary.port();
+            }
+            case History.Fault.PRIMARY_PAUSE -> {
+                // Longer than the Sentinels' down-after (1 s): a failover mostly happens while it is frozen.
+                RedisServer primary = sentinels.primary();
+                primary.pause();
+                pause(1_500 + random.nextInt(3_000));
+                primary.resume();
+                sentinels.awaitWhole(SENTINEL_HEAL);
+                return "redis:" + primary.port();
+            }
+            case History.Fault.FAILOVER -> {
+                RedisServer primary = sentinels.primary();
+                Poll.until(Duration.ofSeconds(20), "a sentinel accepts SENTINEL FAILOVER", () -> {
+                    sentinels.failover();
+                    return true;
+                });
+                sentinels.awaitPrimaryOtherThan(primary.port(), SENTINEL_HEAL);
+                sentinels.awaitWhole(SENTINEL_HEAL);
+                return "redis:" + primary.port();
+            }
+            case History.Fault.REPLICA_KILL -> {
+                RedisServer replica = sentinels.other(sentinels.primary());
+                replica.kill();
+                pause(500 + random.nextInt(2_000));
+                replica.restart();
+                sentinels.awaitWhole(SENTINEL_HEAL);
+                return "redis:" + replica.port();
+            }
+            default -> throw new IllegalArgumentException(kind);
         }
     }
 

@@ -12,6 +12,10 @@ import java.util.List;
  * end down: packets are dropped, connections hang until their timeouts, as with a cable pulled. Everything lives only
  * on this machine, in addresses of a private /16 chosen per process; {@link #close()} deletes the namespaces and with
  * them their links.
+ *
+ * <p>Servers that must be reached at one address from every namespace (Redis nodes and Sentinels, which tell clients
+ * where the primary is) listen on {@link #serviceAddress()}: an address on the host's loopback device that every
+ * namespace routes through its own link to Redis, so cutting that link cuts the instance off from all of them.
  */
 final class Netns implements AutoCloseable {
     private final String prefix;
@@ -19,6 +23,7 @@ final class Netns implements AutoCloseable {
     private final int lbNet;
     private final int count;
     private final List<String> created = new ArrayList<>();
+    private boolean serviceAddressAdded;
 
     private Netns(int count) {
         long pid = ProcessHandle.current().pid();
@@ -32,6 +37,8 @@ final class Netns implements AutoCloseable {
     static Netns create(int count) {
         Netns n = new Netns(count);
         try {
+            run("ip", "addr", "add", n.serviceAddress() + "/32", "dev", "lo");
+            n.serviceAddressAdded = true;
             for (int k = 1; k <= count; k++) {
                 n.setUp(k);
             }
@@ -49,6 +56,12 @@ final class Netns implements AutoCloseable {
         run("ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up");
         link(k, "r", redisNet);
         link(k, "l", lbNet);
+        routeToService(k);
+    }
+
+    /** The namespace reaches {@link #serviceAddress()} through its link to Redis (again after that link was down). */
+    private void routeToService(int k) {
+        run("ip", "netns", "exec", namespace(k), "ip", "route", "replace", serviceAddress() + "/32", "via", redisSide(k));
     }
 
     private void link(int k, String kind, int net) {
@@ -85,6 +98,14 @@ final class Netns implements AutoCloseable {
         return "10." + lbNet + "." + k + ".2";
     }
 
+    /**
+     * The host's address that every namespace reaches through its link to Redis (on the host's loopback device): for
+     * servers that must be named by one address everywhere, such as Redis nodes and Sentinels.
+     */
+    String serviceAddress() {
+        return "10." + redisNet + ".250.1";
+    }
+
     /** Every host-side Redis address, for redis-server's {@code bind}. */
     List<String> redisAddresses() {
         List<String> all = new ArrayList<>();
@@ -100,6 +121,7 @@ final class Netns implements AutoCloseable {
 
     void healRedis(int k) {
         run("ip", "link", "set", prefix + "r" + k + "h", "up");
+        routeToService(k);
     }
 
     void cutLb(int k) {
@@ -128,6 +150,10 @@ final class Netns implements AutoCloseable {
             NativeProcess.run(Path.of("."), List.of("ip", "netns", "del", ns));
         }
         created.clear();
+        if (serviceAddressAdded) {
+            NativeProcess.run(Path.of("."), List.of("ip", "addr", "del", serviceAddress() + "/32", "dev", "lo"));
+            serviceAddressAdded = false;
+        }
     }
 
     private static void run(String... command) {

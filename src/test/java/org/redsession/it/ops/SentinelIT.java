@@ -3,9 +3,6 @@ package org.redsession.it.ops;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,7 +13,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -24,11 +20,9 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.redsession.testsupport.FreePorts;
 import org.redsession.testsupport.PayaraMicro;
 import org.redsession.testsupport.Poll;
 import org.redsession.testsupport.RedisServer;
-import org.redsession.testsupport.Resp;
 import org.redsession.testsupport.TestClient;
 
 /**
@@ -38,57 +32,25 @@ import org.redsession.testsupport.TestClient;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SentinelIT {
-    static final String MASTER = "redsession";
+    static final String MASTER = RedisSentinels.MASTER;
 
     static Path dir;
     static RedisServer primary;
     static RedisServer replica;
-    static final List<NativeProcess> sentinels = new ArrayList<>();
+    static RedisSentinels sentinels;
     static final List<Integer> sentinelPorts = new ArrayList<>();
     static PayaraMicro app;
 
     @BeforeAll
     static void start() {
         dir = Ops.workDir("sentinel");
-        primary = RedisServer.start();
-        replica = RedisServer.start("--replicaof", "127.0.0.1", Integer.toString(primary.port()));
-        for (int i = 1; i <= 3; i++) {
-            int port = FreePorts.next();
-            Path home = dir.resolve("sentinel-" + i);
-            Path conf = home.resolve("sentinel.conf");
-            try {
-                Files.createDirectories(home);
-                // Sentinel rewrites its configuration file: each one gets its own, in its own folder.
-                Files.writeString(conf, String.join("\n",
-                        "port " + port,
-                        "bind 127.0.0.1",
-                        "daemonize no",
-                        "logfile \"\"",
-                        "dir " + home,
-                        "sentinel monitor " + MASTER + " 127.0.0.1 " + primary.port() + " 2",
-                        "sentinel down-after-milliseconds " + MASTER + " 1000",
-                        "sentinel failover-timeout " + MASTER + " 10000",
-                        "sentinel parallel-syncs " + MASTER + " 1",
-                        ""));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            sentinels.add(NativeProcess.start("sentinel", home, List.of("redis-server", conf.toString(), "--sentinel")));
-            sentinelPorts.add(port);
-        }
-        for (int port : sentinelPorts) {
-            Poll.until(Duration.ofSeconds(30), "sentinel " + port + " sees the replica and the two other sentinels",
-                    () -> {
-                        Map<String, String> master = sentinelMaster(port);
-                        return "1".equals(master.get("num-slaves")) && "2".equals(master.get("num-other-sentinels"));
-                    });
-        }
-        Poll.until(Duration.ofSeconds(15), "the replica is in sync",
-                () -> "up".equals(Ops.info(replica, "replication").get("master_link_status")));
-        String nodes = sentinelPorts.stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(","));
+        sentinels = RedisSentinels.start(dir, "127.0.0.1", 1000);
+        primary = sentinels.primary();
+        replica = sentinels.other(primary);
+        sentinelPorts.addAll(sentinels.sentinelPorts());
         app = PayaraMicro.builder().name("sentinel")
                 .env("REDIS_MODE", "sentinel")
-                .env("REDIS_NODES", nodes)
+                .env("REDIS_NODES", sentinels.nodesSetting())
                 .env("REDIS_SENTINEL_MASTER", MASTER)
                 .env("REDIS_URL", primary.url())
                 .start();
@@ -99,12 +61,8 @@ class SentinelIT {
         if (app != null) {
             app.stop();
         }
-        sentinels.forEach(NativeProcess::stop);
-        if (replica != null) {
-            replica.stop();
-        }
-        if (primary != null) {
-            primary.stop();
+        if (sentinels != null) {
+            sentinels.close();
         }
     }
 
@@ -238,7 +196,7 @@ class SentinelIT {
                 () -> "during the failover requests get 503 session_store_unavailable, nothing else: " + statuses);
 
         for (int port : sentinelPorts) {
-            assertEquals(List.of("127.0.0.1", Integer.toString(replica.port())), masterAddress(port),
+            assertEquals(replica.port(), RedisSentinels.masterPort(port),
                     "sentinel " + port + " names the former replica as the primary");
         }
         assertEquals("master", Ops.info(replica, "replication").get("role"));
@@ -268,22 +226,5 @@ class SentinelIT {
             i = j + 1;
         }
         return text.toString();
-    }
-
-    private static Map<String, String> sentinelMaster(int port) {
-        try (Resp resp = new Resp(port)) {
-            List<?> flat = (List<?>) resp.call("SENTINEL", "MASTER", MASTER);
-            Map<String, String> fields = new java.util.LinkedHashMap<>();
-            for (int i = 0; i + 1 < flat.size(); i += 2) {
-                fields.put((String) flat.get(i), String.valueOf(flat.get(i + 1)));
-            }
-            return fields;
-        }
-    }
-
-    private static List<?> masterAddress(int port) {
-        try (Resp resp = new Resp(port)) {
-            return (List<?>) resp.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", MASTER);
-        }
     }
 }

@@ -171,6 +171,11 @@ public final class RequestSession {
         goneReason = "invalid";
         String username = stored.get(Fields.USER);
         UserRef user = username == null ? null : manager.ids().userRef(username);
+        if (user != null && !user.tag().equals(key.tag())) {
+            // A signed-in session always lives in its user's slot: this record names someone else (forged or
+            // damaged). That user's keys are left alone (in a Redis Cluster they are in another slot anyway).
+            user = null;
+        }
         LOG.warning(() -> "Session " + SessionManager.handleOf(key) + " ended: damaged record (" + damage + ")");
         manager.events().sessionQuarantined();
         try {

@@ -133,6 +133,30 @@ class RequestSessionTest {
     }
 
     @Test
+    void aDamagedRecord_isEndedWithItsUsersIndex_unlessItNamesAUserOfAnotherSlot() {
+        RequestSession login = request();
+        login.login("alice", Set.of("user"), null, null);
+        String alice = assertInstanceOf(CookieChange.Set.class, login.commit()).value();
+        store.hashes.get(keyOf(alice)).put(Fields.CREATED, "x");
+        RequestSession damaged = request(alice);
+        assertNull(damaged.current());
+        assertEquals("invalid", damaged.goneReason());
+        assertEquals(ids.userRef("alice"), store.lastDeletedUser, "a signed-in record leaves its user's index too");
+
+        // A record in another slot that names bob is forged or damaged: bob's keys are not touched (in a Redis
+        // Cluster they would be in another slot, and the script refused with CROSSSLOT, again on every request).
+        UserRef bob = ids.userRef("bob");
+        String cookie = newStoredSessionOutsideTheSlotOf(bob, "x", 1);
+        store.hashes.get(keyOf(cookie)).put(Fields.USER, "bob");
+        store.hashes.get(keyOf(cookie)).put(Fields.CREATED, "x");
+        RequestSession forged = request(cookie);
+        assertNull(forged.current());
+        assertEquals("invalid", forged.goneReason());
+        assertNull(store.lastDeletedUser);
+        assertFalse(store.hashes.containsKey(keyOf(cookie)), "the record itself is gone");
+    }
+
+    @Test
     void anAnonymousSession_isCreatedInItsClientsSlot_andCountedAgainstTheClient() {
         ClientRef client = ids.clientRef("203.0.113.7");
         RequestSession rs = request();
@@ -1328,6 +1352,7 @@ class RequestSessionTest {
         int loadCount;
         int saveCount;
         int deleteCount;
+        UserRef lastDeletedUser;
 
         FakeStore(Clock clock) {
             this.clock = clock;
@@ -1508,6 +1533,7 @@ class RequestSessionTest {
         @Override
         public synchronized boolean delete(SessionKey key, UserRef user, String reason) {
             deleteCount++;
+            lastDeletedUser = user;
             boolean existed = hashes.remove(key) != null;
             tombstones.put(key, reason);
             if (user != null) {

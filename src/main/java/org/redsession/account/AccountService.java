@@ -123,26 +123,36 @@ public class AccountService {
      * hashes the new one. Nothing is written: {@link #setPasswordHash} does that, once the caller has made sure the
      * change is still wanted (its session still live).
      *
-     * @return the new password's stored hash, or empty when the current password is wrong
+     * @return the change to store, or empty when the current password is wrong
      * @throws InvalidAccountException if the new password breaks the rules
      */
-    public Optional<String> hashNewPassword(String username, String currentPassword, String newPassword) {
+    public Optional<NewPassword> hashNewPassword(String username, String currentPassword, String newPassword) {
         return hashing.call(() -> {
-            if (check(username, currentPassword).isEmpty()) {
+            Optional<User> user = check(username, currentPassword);
+            if (user.isEmpty()) {
                 return Optional.empty();
             }
             validatePassword(username, newPassword);
-            return Optional.of(hasher.generate(newPassword.toCharArray()));
+            return Optional.of(new NewPassword(user.get().passwordHash(), hasher.generate(newPassword.toCharArray())));
         });
     }
 
     /**
-     * The second half of a password change: stores a hash made by {@link #hashNewPassword}.
+     * A checked password change, not yet stored.
      *
-     * @return false if the account no longer exists
+     * @param checkedHash the stored hash the current password was checked against
+     * @param hash        the new password's hash
      */
-    public boolean setPasswordHash(String username, String passwordHash) {
-        return users.updatePassword(username, passwordHash);
+    public record NewPassword(String checkedHash, String hash) {
+    }
+
+    /**
+     * The second half of a password change: stores a hash made by {@link #hashNewPassword}, only if the stored hash
+     * is still the one the current password was checked against (of two concurrent changes, one wins; the other
+     * finds {@link UserRepository.PasswordUpdate#CHANGED_MEANWHILE}).
+     */
+    public UserRepository.PasswordUpdate setPassword(String username, NewPassword change) {
+        return users.updatePassword(username, change.checkedHash(), change.hash());
     }
 
     /** Deletes an account. @return false if there was none */

@@ -14,7 +14,25 @@ public interface UserRepository {
     boolean create(User user);
 
     /** Replaces a user's password hash; false if there is no such user. */
-    boolean updatePassword(String username, String passwordHash);
+    default boolean updatePassword(String username, String passwordHash) {
+        return updatePassword(username, null, passwordHash) == PasswordUpdate.UPDATED;
+    }
+
+    /**
+     * Replaces a user's password hash only while it is still {@code expectedHash} ({@code null}: whatever it is), so
+     * that of two concurrent changes made from the same old password only one wins.
+     */
+    PasswordUpdate updatePassword(String username, String expectedHash, String passwordHash);
+
+    /** The outcome of {@link #updatePassword(String, String, String)}. */
+    enum PasswordUpdate {
+        /** The hash was replaced. */
+        UPDATED,
+        /** There is no such user. */
+        NO_ACCOUNT,
+        /** The stored hash was no longer the expected one (changed meanwhile): nothing was written. */
+        CHANGED_MEANWHILE
+    }
 
     /** Deletes a user; false if there was none. */
     boolean delete(String username);

@@ -218,22 +218,26 @@ public class SessionAccess {
      * the caller learns that its session ended, instead of a password changed through a session that had already
      * ended (found by the fault campaign, issue 15).
      *
-     * @return false when the current password is wrong
+     * @return false when the current password is wrong, also when another change of the same password won while
+     *         this one was hashing (of two concurrent changes from the same old password, only one is stored)
      * @throws SessionGoneException if the session ended while the passwords were checked (nothing was changed)
      */
     public boolean changePassword(HttpServletRequest request, String currentPassword, String newPassword) {
         RequestSession session = of(request);
         SessionIdentity identity = session.identity().orElseThrow(() -> new IllegalStateException("not signed in"));
-        Optional<String> hash = accounts.hashNewPassword(identity.username(), currentPassword, newPassword);
-        if (hash.isEmpty()) {
+        Optional<AccountService.NewPassword> change = accounts.hashNewPassword(identity.username(), currentPassword,
+                newPassword);
+        if (change.isEmpty()) {
             return false;
         }
         session.revokeOthers("password_changed");
-        if (!accounts.setPasswordHash(identity.username(), hash.get())) {
+        return switch (accounts.setPassword(identity.username(), change.get())) {
+            case UPDATED -> true;
+            // Another change of this user's password won meanwhile: the current password given is no longer it.
+            case CHANGED_MEANWHILE -> false;
             // The account was deleted meanwhile, and with it every session.
-            throw new SessionGoneException(session.current().key());
-        }
-        return true;
+            case NO_ACCOUNT -> throw new SessionGoneException(session.current().key());
+        };
     }
 
     /** Ends the caller's session. @return false when there was no live session */

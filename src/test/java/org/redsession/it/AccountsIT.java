@@ -296,6 +296,50 @@ class AccountsIT {
         assertTrue(refused > 0, "no change was ever caught by the other browser's revocation while it hashed");
     }
 
+    /**
+     * Two browsers of a user change the password at the same time, both with the right current password: only one
+     * change is stored and acknowledged; the other is refused (403, its current password is no longer it, or 401
+     * when the winner ended its session first). Before, both were answered 204 and the last write won, so one
+     * browser was told of a password that no longer worked (found by the fault campaign, issue 15).
+     */
+    @Test
+    void twoConcurrentPasswordChanges_onlyOneIsStoredAndAcknowledged() throws Exception {
+        String name = newUser();
+        TestClient one = new TestClient(It.local(base));
+        It.login(one, name, PASSWORD);
+        TestClient two = new TestClient(instanceB.base());
+        It.login(two, name, PASSWORD);
+        String[] next = {"First-Long-Phrase-" + UUID.randomUUID().toString().substring(0, 6),
+            "Second-Long-Phrase-" + UUID.randomUUID().toString().substring(0, 6)};
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        List<java.util.concurrent.CompletableFuture<TestClient.Res>> changes = new java.util.ArrayList<>();
+        TestClient[] clients = {one, two};
+        for (int i = 0; i < 2; i++) {
+            TestClient c = clients[i];
+            String body = Json.createObjectBuilder().add("currentPassword", PASSWORD).add("newPassword", next[i])
+                    .build().toString();
+            changes.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    go.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return c.postJson("api/me/password", body);
+            }));
+        }
+        go.countDown();
+        int[] status = new int[2];
+        for (int i = 0; i < 2; i++) {
+            TestClient.Res res = changes.get(i).get(60, java.util.concurrent.TimeUnit.SECONDS);
+            status[i] = res.status();
+            assertTrue(List.of(204, 401, 403).contains(status[i]), res::toString);
+        }
+        assertEquals(1, java.util.Arrays.stream(status).filter(s -> s == 204).count(),
+                () -> "exactly one change acknowledged: " + java.util.Arrays.toString(status));
+        int winner = status[0] == 204 ? 0 : 1;
+        assertEquals(200, signInStatus(name, next[winner]), "the acknowledged password is the one stored");
+    }
+
     private int signInStatus(String name, String password) {
         return new TestClient(It.local(base)).postJson("api/auth/login", Json.createObjectBuilder()
                 .add("username", name).add("password", password).build().toString()).status();

@@ -92,11 +92,13 @@ public class RedisUserRepository implements UserRepository {
     }
 
     @Override
-    public boolean updatePassword(String username, String passwordHash) {
+    public PasswordUpdate updatePassword(String username, String expectedHash, String passwordHash) {
         String[] pw = split(passwordHash);
+        String[] expected = expectedHash == null ? new String[] {"", ""} : split(expectedHash);
         Long updated = Scripts.run(redisson, Scripts.UPDATE_PASSWORD, RScript.Mode.READ_WRITE, RScript.ReturnType.LONG,
-                List.of(keys.account(username)), pw[0], pw[1]);
-        return updated != null && updated == 1;
+                List.of(keys.account(username)), pw[0], pw[1], expected[0], expected[1]);
+        return updated == null || updated == 0 ? PasswordUpdate.NO_ACCOUNT
+                : updated == 2 ? PasswordUpdate.CHANGED_MEANWHILE : PasswordUpdate.UPDATED;
     }
 
     @Override

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.redisson.api.RedissonClient;
 import org.redsession.account.User;
+import org.redsession.account.UserRepository;
 import org.redsession.account.UserRepository.Page;
 import org.redsession.session.SessionIds;
 import org.redsession.session.SessionKey;
@@ -126,6 +127,23 @@ class RedisUserRepositoryTest {
 
         assertFalse(users.updatePassword("bob", newHash));
         assertFalse(layout.exists(layout.account("bob")), "an update created an account");
+    }
+
+    @Test
+    void updatePassword_withAnExpectedHash_writesOnlyWhileTheStoredHashIsStillIt() {
+        User alice = user("alice");
+        assertTrue(users.create(alice));
+        String first = "PBKDF2WithHmacSHA512:300000:AQECAwQFBgcICQoLDA0ODw==:ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=";
+        String second = "PBKDF2WithHmacSHA512:300000:AgECAwQFBgcICQoLDA0ODw==:ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=";
+
+        // Two changes checked against the same stored hash: the first one wins, the second finds it changed.
+        assertEquals(UserRepository.PasswordUpdate.UPDATED, users.updatePassword("alice", alice.passwordHash(), first));
+        assertEquals(UserRepository.PasswordUpdate.CHANGED_MEANWHILE,
+                users.updatePassword("alice", alice.passwordHash(), second));
+        assertEquals(first, users.find("alice").orElseThrow().passwordHash(), "the losing change wrote nothing");
+        assertEquals(UserRepository.PasswordUpdate.UPDATED, users.updatePassword("alice", first, second));
+        assertEquals(second, users.find("alice").orElseThrow().passwordHash());
+        assertEquals(UserRepository.PasswordUpdate.NO_ACCOUNT, users.updatePassword("bob", first, second));
     }
 
     /** The hash is split at its last ':' into pw and pk; reading joins them again, whatever the hash looks like. */

@@ -57,6 +57,6 @@ read -ra extra <<<"${JAVA_OPTS:-}"
 
 cmd=("$java" "${jvm[@]}" "${extra[@]}" -jar "$jar" --deploy "$war" --contextroot / --port "${PORT:-8080}"
   "${micro[@]}" --minhttpthreads "$HTTP_THREADS" --maxhttpthreads "$HTTP_THREADS"
-  --prebootcommandfile "$here/pre-boot-commands.asadmin" "$@")
+  --prebootcommandfile "$here/pre-boot-commands.asadmin" --postdeploycommandfile "$here/post-deploy-commands.asadmin" "$@")
 echo "[payara-micro.sh] ${cmd[*]}" >&2
 exec "${cmd[@]}"

@@ -6,20 +6,78 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.junit.jupiter.api.Test;
 import org.redsession.testsupport.FreePorts;
+import org.redsession.testsupport.PayaraMicro;
+import org.redsession.testsupport.Poll;
+import org.redsession.testsupport.RedisServer;
 
 /**
  * The launch scripts fail fast: {@code bin/run} and {@code bin/topology} with a configuration that stops the deployment
  * (a bootstrap administrator password that breaks the password rules) exit non-zero as soon as the deployment has
- * failed, printing the configuration error line, and stop what they started (Payara Micro, redis-server).
+ * failed, printing the configuration error line, and stop what they started (Payara Micro, redis-server). And an
+ * instance started as they start it opens its port only once it serves the application.
  */
 class LaunchScriptsIT {
+
+    /**
+     * A starting instance refuses connections until it serves the application: never Payara's own 404 and 500 from a
+     * WAR still being deployed (payara-config: the listener opens after the deployment). Found by the fault
+     * campaign (issue 15): requests straight to a restarted instance were answered 404, then 500, for a minute.
+     */
+    @Test
+    void aStartingInstance_refusesConnections_untilItServesTheApplication() throws Exception {
+        RedisServer redis = RedisServer.start();
+        int port = FreePorts.next();
+        Map<Integer, Integer> seen = new ConcurrentSkipListMap<>(); // status -> answers; 0 = no connection
+        AtomicBoolean polling = new AtomicBoolean(true);
+        Thread poller = new Thread(() -> {
+            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+            HttpRequest me = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/me"))
+                    .timeout(Duration.ofSeconds(10)).build();
+            while (polling.get()) {
+                int status;
+                try {
+                    status = http.send(me, HttpResponse.BodyHandlers.discarding()).statusCode();
+                    Thread.sleep(20); // the polling interval
+                } catch (IOException e) {
+                    status = 0;
+                } catch (InterruptedException e) {
+                    return;
+                }
+                seen.merge(status, 1, Integer::sum);
+            }
+        }, "startup-poller");
+        poller.start();
+        PayaraMicro app = null;
+        try {
+            app = PayaraMicro.builder().name("starting").port(port).env("REDIS_URL", redis.url()).start();
+            Poll.until(Duration.ofSeconds(10), "the poller saw the application answer", () -> seen.containsKey(401));
+        } finally {
+            polling.set(false);
+            poller.interrupt();
+            poller.join(10_000);
+            if (app != null) {
+                app.stop();
+            }
+            redis.stop();
+        }
+        assertEquals(Set.of(0, 401), seen.keySet(), () -> "answers while starting (0 = no connection): " + seen);
+    }
 
     @Test
     void binRun_stopsAtAFailedDeployment_printsTheCause_andExitsNonZero() throws Exception {

@@ -50,7 +50,8 @@ import java.util.TreeMap;
  * acknowledged within the loss window before a Redis kill that started before that op. Likewise an id the chain
  * left behind (an answer gave it a new one) is never served again in an op that starts after that answer.</li>
  * <li>{@value #FOREIGN_IDENTITY}: no answer reports another user's identity.</li>
- * <li>{@value #ERRORS_OUTSIDE_FAULTS}: no 5xx other than 502/503/504 ever; 502, 503, 504 and "no answer" only while
+ * <li>{@value #ERRORS_OUTSIDE_FAULTS}: no 5xx other than 502/503/504 ever, and no 404 ever (every endpoint the
+ * campaign calls exists: a 404 is an instance answering without its application); 502, 503, 504 and "no answer" only while
  * some fault is active or recovering ({@code [start, end + recovery]} overlaps the op; any fault excuses any op,
  * targets are not matched).</li>
  * <li>{@value #NOT_SERVED_AFTER_HEAL}: every chain that is not ended and whose current id some op used is served
@@ -444,7 +445,7 @@ public final class Checker {
         private void checkError(Op op) {
             int s = op.status();
             boolean tolerable = s == 0 || s == 502 || s == 503 || s == 504;
-            if (s >= 500 && !tolerable) {
+            if ((s >= 500 && !tolerable) || s == 404) {
                 violation(ERRORS_OUTSIDE_FAULTS, describe(op) + ": status " + s + " is never allowed");
             } else if (tolerable && !duringFault(op)) {
                 violation(ERRORS_OUTSIDE_FAULTS, describe(op) + ": " + (s == 0 ? "no answer" : "status " + s)

@@ -426,6 +426,15 @@ class CheckerTest {
     }
 
     @Test
+    void status404IsAlwaysViolation_theCampaignCallsOnlyEndpointsThatExist() {
+        // A starting instance answering before its application is deployed (Payara's own 404 page).
+        fault(Fault.INSTANCE_KILL, "app1", 0, 1_000);
+        answer(1, "alice", Kind.SIGN_IN, null, 100, 200, 404, null);
+
+        assertEquals(1, check().count(Checker.ERRORS_OUTSIDE_FAULTS));
+    }
+
+    @Test
     void unavailableWithoutFaultIsViolation() {
         answer(1, "alice", Kind.SIGN_IN, null, 100, 200, 503, "session_store_unavailable");
         answer(2, "alice", Kind.SIGN_IN, null, 100, 200, 0, null);

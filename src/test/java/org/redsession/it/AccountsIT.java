@@ -305,39 +305,44 @@ class AccountsIT {
     @Test
     void twoConcurrentPasswordChanges_onlyOneIsStoredAndAcknowledged() throws Exception {
         String name = newUser();
-        TestClient one = new TestClient(It.local(base));
-        It.login(one, name, PASSWORD);
-        TestClient two = new TestClient(instanceB.base());
-        It.login(two, name, PASSWORD);
-        String[] next = {"First-Long-Phrase-" + UUID.randomUUID().toString().substring(0, 6),
-            "Second-Long-Phrase-" + UUID.randomUUID().toString().substring(0, 6)};
-        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
-        List<java.util.concurrent.CompletableFuture<TestClient.Res>> changes = new java.util.ArrayList<>();
-        TestClient[] clients = {one, two};
-        for (int i = 0; i < 2; i++) {
-            TestClient c = clients[i];
-            String body = Json.createObjectBuilder().add("currentPassword", PASSWORD).add("newPassword", next[i])
-                    .build().toString();
-            changes.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-                try {
-                    go.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                return c.postJson("api/me/password", body);
-            }));
+        String current = PASSWORD;
+        // Several rounds: whether the two requests really overlap depends on timing.
+        for (int round = 0; round < 6; round++) {
+            TestClient one = new TestClient(It.local(base));
+            It.login(one, name, current);
+            TestClient two = new TestClient(instanceB.base());
+            It.login(two, name, current);
+            String[] next = {"First-Long-Phrase-" + round + UUID.randomUUID().toString().substring(0, 6),
+                "Second-Long-Phrase-" + round + UUID.randomUUID().toString().substring(0, 6)};
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            List<java.util.concurrent.CompletableFuture<TestClient.Res>> changes = new java.util.ArrayList<>();
+            TestClient[] clients = {one, two};
+            for (int i = 0; i < 2; i++) {
+                TestClient c = clients[i];
+                String body = Json.createObjectBuilder().add("currentPassword", current).add("newPassword", next[i])
+                        .build().toString();
+                changes.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try {
+                        go.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return c.postJson("api/me/password", body);
+                }));
+            }
+            go.countDown();
+            int[] status = new int[2];
+            for (int i = 0; i < 2; i++) {
+                TestClient.Res res = changes.get(i).get(60, java.util.concurrent.TimeUnit.SECONDS);
+                status[i] = res.status();
+                assertTrue(List.of(204, 401, 403).contains(status[i]), res::toString);
+            }
+            int r = round;
+            assertEquals(1, java.util.Arrays.stream(status).filter(s -> s == 204).count(),
+                    () -> "round " + r + ": exactly one change acknowledged: " + java.util.Arrays.toString(status));
+            current = next[status[0] == 204 ? 0 : 1];
+            assertEquals(200, signInStatus(name, current), "the acknowledged password is the one stored");
         }
-        go.countDown();
-        int[] status = new int[2];
-        for (int i = 0; i < 2; i++) {
-            TestClient.Res res = changes.get(i).get(60, java.util.concurrent.TimeUnit.SECONDS);
-            status[i] = res.status();
-            assertTrue(List.of(204, 401, 403).contains(status[i]), res::toString);
-        }
-        assertEquals(1, java.util.Arrays.stream(status).filter(s -> s == 204).count(),
-                () -> "exactly one change acknowledged: " + java.util.Arrays.toString(status));
-        int winner = status[0] == 204 ? 0 : 1;
-        assertEquals(200, signInStatus(name, next[winner]), "the acknowledged password is the one stored");
     }
 
     private int signInStatus(String name, String password) {

@@ -46,7 +46,8 @@ import java.util.TreeMap;
  * have been acknowledged within the loss window before a Redis kill that started before the revealing op.</li>
  * <li>{@value #SERVED_AFTER_END}: once a chain ended (its {@link Kind#SIGN_OUT} answered 204, or another chain of the
  * same user got 204 for {@link Kind#REVOKE_OTHERS} or {@link Kind#PASSWORD_CHANGE} after this chain's sign-in had
- * completed), no op of it that starts after the ending's answer is served (2xx), unless the ending itself was
+ * completed, and the chain did not get a new id in an op overlapping the ending: its new id may rightly survive), no
+ * op of it that starts after the ending's answer is served (2xx), unless the ending itself was
  * acknowledged within the loss window before a Redis kill that started before that op. Likewise an id the chain
  * left behind (an answer gave it a new one) is never served again in an op that starts after that answer.</li>
  * <li>{@value #FOREIGN_IDENTITY}: no answer reports another user's identity.</li>
@@ -362,12 +363,22 @@ public final class Checker {
                 if (other == own || other.signIn.start() > op.end()) {
                     continue;
                 }
-                if (done && other.signIn.end() < op.start()) {
+                if (done && other.signIn.end() < op.start() && !rotatedDuring(other, op)) {
                     other.endings.add(op);
                 } else {
                     other.possiblyEnded = true;
                 }
             }
+        }
+
+        /**
+         * Whether the chain got a new id in an op that overlapped {@code ending}: its new id's sign-in time is that
+         * op's start on the server, which may come after the ending's own start (the server compares the two), so
+         * the new id may rightly survive the ending (two "end my other sessions" at once: the later one wins).
+         */
+        private static boolean rotatedDuring(Chain chain, Op ending) {
+            return chain.ops.stream().anyMatch(o -> o.newSession() != null && !o.newSession().equals(o.session())
+                    && served(o) && o.start() <= ending.end() && o.end() >= ending.start());
         }
 
         // ---- invariant 1 --------------------------------------------------------------------------------------

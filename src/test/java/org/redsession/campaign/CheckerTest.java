@@ -200,6 +200,39 @@ class CheckerTest {
     }
 
     @Test
+    void twoRevocationsAtOnce_theLaterOnesSessionRightlySurvives() {
+        // Found in a long run: both chains ended the user's other sessions at the same time; the server compares the
+        // requests' start times, so b's new id (its request started later) survives a's revocation.
+        signIn(1, "alice", 0, 10, "a1");
+        signIn(2, "alice", 0, 20, "b1");
+        revokeOthers(1, "alice", "a1", 100, 190, "a2");
+        revokeOthers(2, "alice", "b1", 110, 200, "b2");
+        increment(2, "alice", "b2", 300, 310, 1);
+        read(1, "alice", "a2", 300, 320, 401);
+
+        Report report = check();
+
+        assertTrue(report.ok(), report::toString);
+        assertEquals(0, report.count(Checker.SERVED_AFTER_END));
+    }
+
+    @Test
+    void aRotationBeforeTheRevocationDoesNotSaveTheChain() {
+        signIn(1, "alice", 0, 10, "a1");
+        signIn(2, "alice", 0, 20, "b1");
+        revokeOthers(2, "alice", "b1", 50, 60, "b2");
+        revokeOthers(1, "alice", "a1", 100, 190, "a2");
+        increment(2, "alice", "b2", 300, 310, 1);
+
+        // b's rotation ended before a's revocation started: b2 is ended by it and must not be served (and a, ended
+        // by b's revocation at 60, must not have been served at 100 either).
+        Report report = check();
+        assertEquals(2, report.count(Checker.SERVED_AFTER_END), report::toString);
+        assertTrue(report.examples().stream().anyMatch(v -> v.detail().contains("op#")
+                && v.detail().contains("INCREMENT")), report::toString);
+    }
+
+    @Test
     void anIdLeftBehindByARotationThatIsServedAgainIsViolation() {
         signIn(1, "alice", 0, 10, "a1");
         passwordChange(1, "alice", "a1", 100, 110, "a2");

@@ -107,6 +107,7 @@ class LaunchScriptsIT {
             assertFalse(FreePorts.listening(port), "Payara Micro was stopped");
             assertFalse(FreePorts.listening(redisPort), "the redis-server bin/run started was stopped");
         } finally {
+            run.descendants().forEach(ProcessHandle::destroyForcibly); // what bin/run started, if it hangs
             run.destroyForcibly();
             Files.deleteIfExists(out);
         }
@@ -138,6 +139,7 @@ class LaunchScriptsIT {
                 assertFalse(FreePorts.listening(port), "port " + port + " was freed: " + output);
             }
         } finally {
+            topology.descendants().forEach(ProcessHandle::destroyForcibly);
             topology.destroyForcibly();
             Files.deleteIfExists(out);
         }

@@ -16,10 +16,13 @@ local_secret() { # prints target/$1, first creating it (mode 600) from $2 random
   cat "target/$1"
 }
 
-# deployment_failure LOG: prints why the deployment failed (the configuration error line, else Payara's line), if it did
+# deployment_failure LOG: prints why the deployment failed (the configuration error line, else Payara's line), if it did.
+# Both are looked for in one reading of the log: Payara writes the cause and then its own line within a millisecond,
+# and two separate reads could fall on either side of the cause (seen once in CI: the generic line was printed).
 deployment_failure() {
-  local cause
-  cause="$(grep -o "Invalid configuration: property '[^']*' ([^)]*): [^]\"]*" "$1" 2>/dev/null | head -n 1)"
-  [[ -z "$cause" ]] && cause="$(grep -m 1 -o "Exception while loading the app.*" "$1" 2>/dev/null | cut -c1-300)"
+  local text cause
+  text="$(cat "$1" 2>/dev/null)" || return 1
+  cause="$(grep -o "Invalid configuration: property '[^']*' ([^)]*): [^]\"]*" <<<"$text" | head -n 1)"
+  [[ -z "$cause" ]] && cause="$(grep -m 1 -o "Exception while loading the app.*" <<<"$text" | cut -c1-300)"
   [[ -n "$cause" ]] && printf '%s\n' "$cause"
 }

@@ -13,11 +13,6 @@ public interface UserRepository {
     /** Stores a new user; false if the name is taken. */
     boolean create(User user);
 
-    /** Replaces a user's password hash; false if there is no such user. */
-    default boolean updatePassword(String username, String passwordHash) {
-        return updatePassword(username, null, passwordHash) == PasswordUpdate.UPDATED;
-    }
-
     /**
      * Replaces a user's password hash only while it is still {@code expectedHash} ({@code null}: whatever it is), so
      * that of two concurrent changes made from the same old password only one wins.

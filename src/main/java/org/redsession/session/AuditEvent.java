@@ -149,11 +149,7 @@ public record AuditEvent(long time, String event, String username, String handle
             if (bytes.length == 4) {
                 return (bytes[0] & 0xff) + "." + (bytes[1] & 0xff) + "." + (bytes[2] & 0xff) + ".0/24";
             }
-            StringBuilder b = new StringBuilder(24);
-            for (int i = 0; i < 8; i += 2) {
-                b.append(Integer.toHexString(((bytes[i] & 0xff) << 8) | (bytes[i + 1] & 0xff))).append(':');
-            }
-            return b.append(":/64").toString();
+            return Networks.ipv6Slash64(bytes);
         } catch (UnknownHostException e) {
             return null;
         }

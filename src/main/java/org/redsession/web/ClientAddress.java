@@ -7,6 +7,8 @@ import java.util.regex.Pattern;
 
 import jakarta.servlet.http.HttpServletRequest;
 
+import org.redsession.session.Networks;
+
 /**
  * The client's address: the peer address, or, when the peer is a trusted proxy, the last address in
  * {@code X-Forwarded-For} that is not itself a trusted proxy. A forged header from an untrusted peer is ignored, so
@@ -54,11 +56,7 @@ public final class ClientAddress {
             if (bytes.length != 16) {
                 return parsed.getHostAddress(); // an IPv4-mapped address: the IPv4 client it is
             }
-            StringBuilder b = new StringBuilder(24);
-            for (int i = 0; i < 8; i += 2) {
-                b.append(Integer.toHexString(((bytes[i] & 0xff) << 8) | (bytes[i + 1] & 0xff))).append(':');
-            }
-            return b.append(":/64").toString();
+            return Networks.ipv6Slash64(bytes);
         } catch (UnknownHostException e) {
             return address;
         }

@@ -112,12 +112,12 @@ class RedisUserRepositoryTest {
     }
 
     @Test
-    void updatePassword_replacesTheHash_andIsFalseForAnUnknownUser() {
+    void updatePassword_replacesTheHash_andFindsNoAccountForAnUnknownUser() {
         assertTrue(users.create(user("alice")));
         String newHash = "PBKDF2WithHmacSHA512:300000:AAECAwQFBgcICQoLDA0ODw==:"
                 + "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=";
 
-        assertTrue(users.updatePassword("alice", newHash));
+        assertEquals(UserRepository.PasswordUpdate.UPDATED, users.updatePassword("alice", null, newHash));
         User updated = users.find("alice").orElseThrow();
         assertEquals(newHash, updated.passwordHash());
         assertEquals(Set.of("user"), updated.roles());
@@ -125,7 +125,7 @@ class RedisUserRepositoryTest {
         assertEquals("PBKDF2WithHmacSHA512:300000:AAECAwQFBgcICQoLDA0ODw==",
                 redis.call("HGET", layout.account("alice"), "pw"));
 
-        assertFalse(users.updatePassword("bob", newHash));
+        assertEquals(UserRepository.PasswordUpdate.NO_ACCOUNT, users.updatePassword("bob", null, newHash));
         assertFalse(layout.exists(layout.account("bob")), "an update created an account");
     }
 
@@ -158,7 +158,7 @@ class RedisUserRepositoryTest {
             assertEquals(hash, users.find(name).orElseThrow().passwordHash(), "stored as " + layout.hgetall(
                     layout.account(name)));
             String updated = hash + "2";
-            assertTrue(users.updatePassword(name, updated));
+            assertEquals(UserRepository.PasswordUpdate.UPDATED, users.updatePassword(name, null, updated));
             assertEquals(updated, users.find(name).orElseThrow().passwordHash());
         }
         String[] split = RedisUserRepository.split(HASH);
@@ -179,7 +179,8 @@ class RedisUserRepositoryTest {
         assertEquals(List.of("bob"), names(users.page(10, null, "")));
         assertFalse(users.delete("alice"), "deleted twice");
         assertFalse(users.delete("carol"), "never existed");
-        assertFalse(users.updatePassword("alice", HASH), "the password of a deleted user");
+        assertEquals(UserRepository.PasswordUpdate.NO_ACCOUNT, users.updatePassword("alice", null, HASH),
+                "the password of a deleted user");
 
         assertTrue(users.create(user("alice")), "the name is free again");
         assertEquals(Optional.of(user("alice")), users.find("alice"));
@@ -213,7 +214,7 @@ class RedisUserRepositoryTest {
         assertEquals(0, users.count());
         assertEquals(List.of(), users.page(10, null, "").users());
         assertFalse(users.delete("alice"));
-        assertFalse(users.updatePassword("alice", HASH));
+        assertEquals(UserRepository.PasswordUpdate.NO_ACCOUNT, users.updatePassword("alice", null, HASH));
 
         assertEquals(1, store.revokeAll(alice, System.currentTimeMillis(), "account-deleted", null));
         assertFalse(layout.exists(account), "the index went with the last session");
